@@ -1,0 +1,5 @@
+import sys
+
+from toms.cli import main
+
+sys.exit(main())
