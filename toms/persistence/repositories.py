@@ -1,0 +1,409 @@
+"""Repositories: aggregates in and out of one Session. They never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from toms.domain.blocks import Block
+from toms.domain.errors import UnknownOrder
+from toms.domain.events import DomainEvent
+from toms.domain.ids import AccountId, BlockId, RoutedOrderId, Symbol
+from toms.domain.orders import OPEN_ORDER_STATUSES, Order
+from toms.domain.reference import Account, Security, TaxLot
+from toms.domain.routed_order import RoutedOrder
+from toms.persistence import mapping as m
+from toms.persistence.tables import (
+    AccountRow,
+    AuditEventRow,
+    BlockMemberRow,
+    BlockRow,
+    ClOrdIdRow,
+    ExecutionRow,
+    FillRow,
+    OrderRow,
+    OutboxRow,
+    RoutedOrderRow,
+    SecurityRow,
+    TaxLotRow,
+)
+
+
+class SecurityRepository:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def get(self, symbol: str) -> Security | None:
+        row = self._s.get(SecurityRow, symbol)
+        return m.security_from_row(row) if row else None
+
+    def all(self) -> list[Security]:
+        rows = self._s.scalars(select(SecurityRow).order_by(SecurityRow.symbol))
+        return [m.security_from_row(r) for r in rows]
+
+    def save(self, security: Security, last_price: Decimal | None = None) -> None:
+        row = m.security_to_row(security, self._s.get(SecurityRow, security.symbol))
+        if last_price is not None:
+            row.last_price = last_price
+        self._s.add(row)
+
+    def set_price(self, symbol: str, price: Decimal) -> None:
+        row = self._s.get(SecurityRow, symbol)
+        if row is None:
+            raise UnknownOrder(f"unknown security {symbol}")
+        row.last_price = price
+
+    def prices(self) -> dict[Symbol, Decimal]:
+        rows = self._s.execute(select(SecurityRow.symbol, SecurityRow.last_price))
+        return {Symbol(s): p for s, p in rows if p is not None}
+
+
+class AccountRepository:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def get(self, account_id: str) -> Account | None:
+        row = self._s.get(AccountRow, account_id)
+        return m.account_from_row(row) if row else None
+
+    def all(self) -> list[Account]:
+        rows = self._s.scalars(select(AccountRow).order_by(AccountRow.account_id))
+        return [m.account_from_row(r) for r in rows]
+
+    def save(self, account: Account) -> None:
+        self._s.add(m.account_to_row(account, self._s.get(AccountRow, account.account_id)))
+
+
+class TaxLotRepository:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def for_account(self, account_id: str, symbol: str | None = None) -> list[TaxLot]:
+        q = select(TaxLotRow).where(TaxLotRow.account_id == account_id)
+        if symbol is not None:
+            q = q.where(TaxLotRow.symbol == symbol)
+        rows = self._s.scalars(q.order_by(TaxLotRow.trade_date, TaxLotRow.lot_id))
+        return [m.lot_from_row(r) for r in rows]
+
+    def all(self) -> list[TaxLot]:
+        rows = self._s.scalars(select(TaxLotRow).order_by(TaxLotRow.account_id, TaxLotRow.lot_id))
+        return [m.lot_from_row(r) for r in rows]
+
+    def replace(self, account_id: str, symbol: str, lots: Iterable[TaxLot]) -> None:
+        """Swap an account's lots in one security for the result of a relief or purchase."""
+        self._s.execute(
+            delete(TaxLotRow).where(TaxLotRow.account_id == account_id, TaxLotRow.symbol == symbol)
+        )
+        self._s.add_all(m.lot_to_row(lot) for lot in lots)
+
+    def add(self, lot: TaxLot) -> None:
+        self._s.add(m.lot_to_row(lot))
+
+
+class OrderRepository:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def get(self, order_id: str) -> Order | None:
+        row = self._s.get(OrderRow, order_id)
+        return m.order_from_row(row) if row else None
+
+    def require(self, order_id: str) -> Order:
+        order = self.get(order_id)
+        if order is None:
+            raise UnknownOrder(f"no order {order_id}")
+        return order
+
+    def add(self, order: Order) -> None:
+        row = m.order_to_row(order)
+        self._s.add(row)
+
+    def save(self, order: Order) -> None:
+        row = self._s.get(OrderRow, order.order_id)
+        if row is None:
+            raise UnknownOrder(f"no order {order.order_id}")
+        m.order_to_row(order, row)
+
+    def list(
+        self,
+        *,
+        account_id: str | None = None,
+        statuses: Sequence[str] | None = None,
+        block_id: str | None = None,
+    ) -> list[Order]:
+        q = select(OrderRow)
+        if account_id is not None:
+            q = q.where(OrderRow.account_id == account_id)
+        if statuses is not None:
+            q = q.where(OrderRow.status.in_(list(statuses)))
+        if block_id is not None:
+            q = q.where(OrderRow.block_id == block_id)
+        return [m.order_from_row(r) for r in self._s.scalars(q.order_by(OrderRow.created_at))]
+
+    def open_for_account(self, account_id: AccountId) -> list[Order]:
+        return self.list(account_id=account_id, statuses=[s.value for s in OPEN_ORDER_STATUSES])
+
+
+class BlockRepository:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def get(self, block_id: str) -> Block | None:
+        row = self._s.get(BlockRow, block_id)
+        if row is None:
+            return None
+        members = list(
+            self._s.scalars(select(BlockMemberRow).where(BlockMemberRow.block_id == block_id))
+        )
+        routed = list(
+            self._s.scalars(
+                select(RoutedOrderRow.routed_order_id)
+                .where(RoutedOrderRow.block_id == block_id)
+                .order_by(RoutedOrderRow.created_at)
+            )
+        )
+        return m.block_from_rows(row, members, routed)
+
+    def require(self, block_id: BlockId) -> Block:
+        block = self.get(block_id)
+        if block is None:
+            raise UnknownOrder(f"no block {block_id}")
+        return block
+
+    def save(self, block: Block) -> None:
+        row, members = m.block_to_rows(block, self._s.get(BlockRow, block.block_id))
+        row.version = block.version
+        self._s.add(row)
+        self._s.flush()
+        self._s.execute(delete(BlockMemberRow).where(BlockMemberRow.block_id == block.block_id))
+        self._s.add_all(members)
+
+    def list(self, statuses: Sequence[str] | None = None) -> list[Block]:
+        q = select(BlockRow.block_id).order_by(BlockRow.created_at)
+        if statuses is not None:
+            q = q.where(BlockRow.status.in_(list(statuses)))
+        return [b for b in (self.get(i) for i in self._s.scalars(q)) if b is not None]
+
+
+class RoutedOrderRepository:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def get(self, routed_order_id: str) -> RoutedOrder | None:
+        row = self._s.get(RoutedOrderRow, routed_order_id)
+        if row is None:
+            return None
+        chain = list(
+            self._s.scalars(
+                select(ClOrdIdRow.cl_ord_id)
+                .where(ClOrdIdRow.routed_order_id == routed_order_id, ClOrdIdRow.confirmed)
+                .order_by(ClOrdIdRow.position)
+            )
+        )
+        fills = list(self._s.scalars(select(FillRow).where(FillRow.routed_order_id == routed_order_id)))
+        applied = set(
+            self._s.scalars(
+                select(ExecutionRow.exec_id).where(
+                    ExecutionRow.routed_order_id == routed_order_id,
+                    ExecutionRow.outcome == "applied",
+                )
+            )
+        )
+        return m.routed_from_rows(row, chain, fills, applied)
+
+    def by_cl_ord_id(self, cl_ord_id: str) -> RoutedOrder | None:
+        """Any ClOrdID of the chain, including one only requested, finds the order."""
+        owner = self._s.scalar(
+            select(ClOrdIdRow.routed_order_id).where(ClOrdIdRow.cl_ord_id == cl_ord_id)
+        )
+        return self.get(owner) if owner else None
+
+    def for_block(self, block_id: str) -> list[RoutedOrder]:
+        ids = self._s.scalars(
+            select(RoutedOrderRow.routed_order_id)
+            .where(RoutedOrderRow.block_id == block_id)
+            .order_by(RoutedOrderRow.created_at)
+        )
+        return [o for o in (self.get(i) for i in ids) if o is not None]
+
+    def list_ids(self, statuses: Sequence[str] | None = None) -> list[RoutedOrderId]:
+        q = select(RoutedOrderRow.routed_order_id).order_by(RoutedOrderRow.created_at)
+        if statuses is not None:
+            q = q.where(RoutedOrderRow.status.in_(list(statuses)))
+        return [RoutedOrderId(i) for i in self._s.scalars(q)]
+
+    def save(self, order: RoutedOrder, updated_at: datetime) -> None:
+        row = m.routed_to_row(order, self._s.get(RoutedOrderRow, order.routed_order_id))
+        row.updated_at = updated_at
+        self._s.add(row)
+        self._s.flush()
+        known = {
+            r.cl_ord_id: r
+            for r in self._s.scalars(
+                select(ClOrdIdRow).where(ClOrdIdRow.routed_order_id == order.routed_order_id)
+            )
+        }
+        for position, cl in enumerate(order.cl_ord_ids):
+            if cl in known:
+                known[cl].confirmed, known[cl].position = True, position
+            else:
+                self._s.add(ClOrdIdRow(cl_ord_id=cl, routed_order_id=order.routed_order_id,
+                                       position=position, confirmed=True))  # fmt: skip
+        if order.pending and order.pending.cl_ord_id not in known:
+            self._s.add(ClOrdIdRow(cl_ord_id=order.pending.cl_ord_id,
+                                   routed_order_id=order.routed_order_id,
+                                   position=len(order.cl_ord_ids), confirmed=False))  # fmt: skip
+        stored = {
+            f.exec_id: f
+            for f in self._s.scalars(
+                select(FillRow).where(FillRow.routed_order_id == order.routed_order_id)
+            )
+        }
+        for seq, fill in enumerate(order.fills):
+            row_f = stored.get(fill.exec_id)
+            if row_f is None:
+                self._s.add(FillRow(exec_id=fill.exec_id, routed_order_id=order.routed_order_id,
+                                    quantity=fill.quantity, price=fill.price,
+                                    executed_at=fill.executed_at, busted=fill.busted, seq=seq))  # fmt: skip
+            else:
+                row_f.busted = fill.busted
+
+
+class ExecutionLog:
+    """Processed ExecIDs per FIX session, with the outcome and the raw message."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def seen(self, session_id: str, exec_id: str) -> bool:
+        return (
+            self._s.scalar(
+                select(func.count()).where(
+                    ExecutionRow.session_id == session_id, ExecutionRow.exec_id == exec_id
+                )
+            )
+            or 0
+        ) > 0
+
+    def record(
+        self,
+        *,
+        session_id: str,
+        exec_id: str,
+        cl_ord_id: str,
+        routed_order_id: str | None,
+        kind: str,
+        outcome: str,
+        received_at: datetime,
+        raw: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        self._s.add(
+            ExecutionRow(
+                session_id=session_id,
+                exec_id=exec_id,
+                cl_ord_id=cl_ord_id,
+                routed_order_id=routed_order_id,
+                kind=kind,
+                outcome=outcome,
+                error=error,
+                raw=raw,
+                received_at=received_at,
+            )
+        )
+
+    def flagged(self) -> list[ExecutionRow]:
+        q = select(ExecutionRow).where(ExecutionRow.outcome != "applied").order_by(ExecutionRow.id)
+        return list(self._s.scalars(q))
+
+
+class AuditLog:
+    """The append-only audit trail. Appended rows become the live event stream after commit."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+        self.appended: list[AuditEventRow] = []
+
+    def append(
+        self,
+        event: DomainEvent,
+        *,
+        entity_type: str,
+        entity_id: str,
+        actor: str,
+        recorded_at: datetime,
+        reason: str = "",
+    ) -> None:
+        self.record(
+            event.event_type,
+            event.payload(),
+            entity_type=entity_type,
+            entity_id=entity_id,
+            actor=actor,
+            occurred_at=event.at,
+            recorded_at=recorded_at,
+            reason=reason,
+        )
+
+    def record(
+        self,
+        event_type: str,
+        payload: dict[str, Any],
+        *,
+        entity_type: str,
+        entity_id: str,
+        actor: str,
+        occurred_at: datetime,
+        recorded_at: datetime,
+        reason: str = "",
+    ) -> None:
+        row = AuditEventRow(
+            occurred_at=occurred_at,
+            recorded_at=recorded_at,
+            event_type=event_type,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            actor=actor,
+            reason=reason,
+            payload=payload,
+        )
+        self._s.add(row)
+        self.appended.append(row)
+
+    def for_entity(self, entity_type: str, entity_id: str) -> list[AuditEventRow]:
+        q = (
+            select(AuditEventRow)
+            .where(AuditEventRow.entity_type == entity_type, AuditEventRow.entity_id == entity_id)
+            .order_by(AuditEventRow.seq)
+        )
+        return list(self._s.scalars(q))
+
+    def since(self, seq: int, limit: int = 10_000) -> list[AuditEventRow]:
+        q = select(AuditEventRow).where(AuditEventRow.seq > seq).order_by(AuditEventRow.seq)
+        return list(self._s.scalars(q.limit(limit)))
+
+
+class Outbox:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add(self, routed_order_id: str, cl_ord_id: str, request: str, at: datetime) -> OutboxRow:
+        row = OutboxRow(routed_order_id=routed_order_id, cl_ord_id=cl_ord_id, request=request,
+                        created_at=at, sent_at=None)  # fmt: skip
+        self._s.add(row)
+        return row
+
+    def unsent(self) -> list[OutboxRow]:
+        return list(self._s.scalars(select(OutboxRow).where(OutboxRow.sent_at.is_(None)).order_by(OutboxRow.id)))
+
+    def mark_sent(self, outbox_id: int, at: datetime) -> None:
+        row = self._s.get(OutboxRow, outbox_id)
+        if row is not None:
+            row.sent_at = at
+
+

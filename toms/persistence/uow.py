@@ -1,0 +1,60 @@
+"""Unit of work: one transaction, rolled back unless committed."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from toms.persistence.repositories import (
+    AccountRepository,
+    AuditLog,
+    BlockRepository,
+    ExecutionLog,
+    OrderRepository,
+    Outbox,
+    RoutedOrderRepository,
+    SecurityRepository,
+    TaxLotRepository,
+)
+from toms.persistence.tables import AuditEventRow
+
+
+class SqlUnitOfWork:
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._factory = session_factory
+        self.committed_events: list[AuditEventRow] = []
+
+    def __enter__(self) -> SqlUnitOfWork:
+        self.session = self._factory()
+        s = self.session
+        self.securities = SecurityRepository(s)
+        self.accounts = AccountRepository(s)
+        self.lots = TaxLotRepository(s)
+        self.orders = OrderRepository(s)
+        self.blocks = BlockRepository(s)
+        self.routed = RoutedOrderRepository(s)
+        self.executions = ExecutionLog(s)
+        self.audit = AuditLog(s)
+        self.outbox = Outbox(s)
+        return self
+
+    def commit(self) -> None:
+        self.session.commit()
+        self.committed_events.extend(self.audit.appended)
+        self.audit.appended = []
+
+    def rollback(self) -> None:
+        self.session.rollback()
+        self.audit.appended = []
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.rollback()
+        finally:
+            self.session.close()
