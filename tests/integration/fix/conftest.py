@@ -1,0 +1,89 @@
+"""A real OMS (QuickFIX initiator, SQLite or PostgreSQL) trading with the simulated broker."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from toms.app import Oms
+from toms.config import BrokerSettings, load_settings
+from toms.domain.ids import BrokerId
+from toms.simulator.acceptor import BrokerConfig, SimulatedBroker
+from toms.simulator.matching import FillPolicy, MatchingConfig
+
+T = TypeVar("T")
+WAIT = 20.0
+
+
+class Waiter:
+    """Event sink that lets a test wait for committed state without sleeping."""
+
+    def __init__(self, oms: Oms) -> None:
+        self.oms = oms
+        self.events: list[dict[str, object]] = []
+        self._cond = threading.Condition()
+
+    def publish(self, events: list[dict[str, object]]) -> None:
+        with self._cond:
+            self.events.extend(events)
+            self._cond.notify_all()
+
+    def until(self, probe: Callable[[Any], T | None], timeout: float = WAIT) -> T:
+        """Re-run ``probe(uow)`` after each commit until it returns something truthy."""
+        result: list[T] = []
+
+        def ready() -> bool:
+            value = self.oms.read(probe)
+            if value:
+                result.append(value)
+                return True
+            return False
+
+        with self._cond:
+            if not self._cond.wait_for(ready, timeout):
+                raise AssertionError(f"condition not met within {timeout}s; last events: "
+                                     f"{[e['type'] for e in self.events[-10:]]}")  # fmt: skip
+        return result[0]
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[SimulatedBroker]:
+    config = BrokerConfig(
+        port=0, data_dir=tmp_path / "sim", reset_on_logon=False,
+        prices={"IBM": Decimal("180.00"), "AAPL": Decimal("190.00"), "MSFT": Decimal("410.00"),
+                "NVDA": Decimal("120.00"), "JPM": Decimal("200.00")},
+        matching=MatchingConfig(fill_policy=FillPolicy(partial_fills=2)),
+    )  # fmt: skip
+    sim = SimulatedBroker(config)
+    sim.start()
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture
+def oms(broker: SimulatedBroker, db_url: str, tmp_path: Path) -> Iterator[Oms]:
+    base = load_settings()
+    brokers = tuple(
+        BrokerSettings(BrokerId(name), version, "TOMS", "SIMBROKER", "127.0.0.1", broker.port,
+                       heartbeat_seconds=5, reconnect_seconds=1)
+        for name, version in (("SIM", "FIX.4.4"), ("SIM42", "FIX.4.2"))
+    )  # fmt: skip
+    settings = replace(base, database_url=db_url, data_dir=tmp_path / "oms", brokers=brokers)
+    system = Oms(settings).start()
+    for name in ("SIM", "SIM42"):
+        assert system.fix.wait_logged_on(name, WAIT), f"{name} did not log on"
+    yield system
+    system.stop()
+
+
+@pytest.fixture
+def waiter(oms: Oms) -> Waiter:
+    w = Waiter(oms)
+    oms.subscribe(w)
+    return w

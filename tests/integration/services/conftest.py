@@ -1,0 +1,52 @@
+"""An in-process OMS on a real database, with a recording gateway instead of FIX."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from toms.app import Oms
+from toms.config import load_settings
+from toms.domain.routed_order import PendingRequest, RoutedOrder
+
+
+class RecordingGateway:
+    """Stands in for the broker session: remembers what the OMS asked to send."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+        self.lock = threading.Lock()
+
+    def _add(self, kind: str, cl_ord_id: str) -> None:
+        with self.lock:
+            self.sent.append((kind, cl_ord_id))
+
+    def send_new(self, order: RoutedOrder) -> None:
+        self._add("new", order.cl_ord_id)
+
+    def send_cancel(self, order: RoutedOrder, request: PendingRequest) -> None:
+        self._add("cancel", request.cl_ord_id)
+
+    def send_replace(self, order: RoutedOrder, request: PendingRequest) -> None:
+        self._add("replace", request.cl_ord_id)
+
+    def send_status_request(self, order: RoutedOrder) -> None:
+        self._add("status", order.cl_ord_id)
+
+
+@pytest.fixture
+def oms(db_url: str, tmp_path: Path) -> Iterator[Oms]:
+    settings = replace(load_settings(), database_url=db_url, data_dir=tmp_path)
+    system = Oms(settings).start(connect_fix=False)
+    system.ctx.gateways["SIM"] = RecordingGateway()
+    yield system
+    system.stop()
+
+
+@pytest.fixture
+def gateway(oms: Oms) -> RecordingGateway:
+    return oms.ctx.gateways["SIM"]  # type: ignore[return-value]

@@ -1,0 +1,120 @@
+"""The codec against golden messages built and parsed with simplefix (no QuickFIX needed)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+import simplefix
+
+from tests.factories import make_routed
+from toms.domain.execution import CancelRejectTarget, ExecKind, RoutedStatus
+from toms.domain.ids import ClOrdId
+from toms.domain.routed_order import PendingRequest, RequestKind
+from toms.domain.values import OrderType, TimeInForce
+from toms.fix import codec
+from toms.fix.fields import DictFields, SimplefixFields
+
+NOW = datetime(2026, 11, 21, 14, 30, 5, 250000, tzinfo=UTC)
+
+
+def parse(pipe_text: str) -> SimplefixFields:
+    """Build a real wire message from 'tag=value|...' and parse it back with simplefix."""
+    msg = simplefix.FixMessage()
+    for pair in pipe_text.strip("|").split("|"):
+        tag, value = pair.split("=", 1)
+        msg.append_pair(int(tag), value, header=tag in ("8", "35", "49", "56", "34", "43"))
+    parser = simplefix.FixParser()
+    parser.append_buffer(msg.encode())
+    parsed = parser.get_message()
+    assert parsed is not None
+    return SimplefixFields(parsed)
+
+
+def test_fix44_partial_fill() -> None:
+    f = parse("8=FIX.4.4|35=8|43=Y|37=O1|17=E7|150=F|39=1|11=C1|55=IBM|54=1|38=1000|"
+              "32=300|31=180.125|14=300|151=700|6=180.125|60=20261121-14:30:01.123")  # fmt: skip
+    r = codec.execution_report(f, NOW)
+    assert (r.kind, r.status) == (ExecKind.TRADE, RoutedStatus.PARTIALLY_FILLED)
+    assert (r.last_qty, r.last_px, r.cum_qty, r.leaves_qty) == (
+        Decimal(300), Decimal("180.125"), Decimal(300), Decimal(700))  # fmt: skip
+    assert r.transact_time == datetime(2026, 11, 21, 14, 30, 1, 123000, tzinfo=UTC)
+    assert r.poss_dup and r.broker_order_id == "O1"
+
+
+def test_fix42_fill_uses_exec_type_2_and_last_shares() -> None:
+    f = parse("8=FIX.4.2|35=8|37=O1|17=E8|20=0|150=2|39=2|11=C1|55=IBM|54=1|32=1000|31=50|"
+              "14=1000|151=0|6=50")  # fmt: skip
+    r = codec.execution_report(f, NOW)
+    assert (r.kind, r.status, r.transact_time) == (ExecKind.TRADE, RoutedStatus.FILLED, NOW)
+
+
+def test_fix42_bust_is_exec_trans_type_1() -> None:
+    f = parse("8=FIX.4.2|35=8|37=O1|17=E9|19=E8|20=1|150=2|39=4|11=C1|55=IBM|54=1|14=0|151=0|6=0")
+    r = codec.execution_report(f, NOW)
+    assert (r.kind, r.exec_ref_id) == (ExecKind.TRADE_CANCEL, "E8")
+
+
+def test_fix44_replace_ack_carries_new_and_orig_ids() -> None:
+    f = parse("8=FIX.4.4|35=8|37=O1|17=E3|150=5|39=0|11=C2|41=C1|55=IBM|54=1|38=900|44=49.5|"
+              "14=0|151=900|6=0")  # fmt: skip
+    r = codec.execution_report(f, NOW)
+    assert (r.kind, r.cl_ord_id, r.orig_cl_ord_id, r.order_qty, r.limit_price) == (
+        ExecKind.REPLACED, "C2", "C1", Decimal(900), Decimal("49.5"))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "tag", "missing"),
+    [
+        ("8=FIX.4.4|35=8|37=O|150=F|39=1|11=C|14=1|151=1|6=1", 17, True),  # no ExecID
+        ("8=FIX.4.4|35=8|37=O|17=E|150=Z|39=1|11=C|14=1|151=1|6=1", 150, False),  # unknown ExecType
+        ("8=FIX.4.4|35=8|37=O|17=E|150=F|39=1|11=C|14=abc|151=1|6=1", 14, False),  # CumQty not a number
+        ("8=FIX.4.4|35=8|37=O|17=E|150=F|39=1|11=C|14=-5|151=1|6=1", 14, False),  # negative
+        ("8=FIX.4.4|35=8|37=O|17=E|150=F|39=1|11=C|14=1|151=1|6=1|60=yesterday", 60, False),
+    ],
+)
+def test_malformed_reports_name_the_tag(text: str, tag: int, missing: bool) -> None:
+    with pytest.raises(codec.FixFieldError) as info:
+        codec.execution_report(parse(text), NOW)
+    assert (info.value.tag, info.value.missing) == (tag, missing)
+
+
+def test_cancel_reject() -> None:
+    f = DictFields({11: "C2", 41: "C1", 39: "2", 434: "1", 102: "0", 37: "O1"})
+    r = codec.cancel_reject(f, NOW)
+    assert (r.response_to, r.status, r.reason) == (
+        CancelRejectTarget.CANCEL, RoutedStatus.FILLED, "too late to cancel")  # fmt: skip
+
+
+def test_new_order_single_for_stop_limit_gtd() -> None:
+    order = make_routed(qty="1500", order_type=OrderType.STOP_LIMIT, limit="101.50", stop="100",
+                        tif=TimeInForce.GTC)  # fmt: skip
+    fields = dict(codec.new_order_single(order, "BLOCK", NOW))
+    assert fields[11] == "X" and fields[21] == "1" and fields[54] == "1"
+    assert (fields[38], fields[40], fields[44], fields[99], fields[59]) == (
+        "1500", "4", "101.5", "100", "1")  # fmt: skip
+    assert fields[60] == "20261121-14:30:05.250"
+
+
+def test_market_order_has_no_price_fields() -> None:
+    fields = dict(codec.new_order_single(make_routed(order_type=OrderType.MARKET, limit=None),
+                                         "BLOCK", NOW))  # fmt: skip
+    assert 44 not in fields and 99 not in fields and fields[40] == "1"
+
+
+def test_cancel_and_replace_requests() -> None:
+    order = make_routed()
+    order.broker_order_id = "O1"
+    cancel = PendingRequest(RequestKind.CANCEL, ClOrdId("Y"), ClOrdId("X"))
+    f = dict(codec.cancel_request(order, cancel, NOW))
+    assert (f[41], f[11], f[37], f[38]) == ("X", "Y", "O1", "10000")
+    repl = PendingRequest(RequestKind.REPLACE, ClOrdId("Z"), ClOrdId("X"), Decimal("12000"),
+                          Decimal("50.25"))  # fmt: skip
+    g = dict(codec.replace_request(order, repl, "BLOCK", NOW))
+    assert (g[41], g[11], g[38], g[44], g[40]) == ("X", "Z", "12000", "50.25", "2")
+
+
+def test_decimal_format_has_no_exponent() -> None:
+    assert codec.fmt(Decimal("1E+3")) == "1000"
+    assert codec.fmt(Decimal("0.000001")) == "0.000001"

@@ -1,0 +1,253 @@
+"""Pure translation between FIX 4.2 / 4.4 and the domain.
+
+Inbound: ExecutionReport (8) -> ``ExecutionReport``, OrderCancelReject (9) ->
+``CancelReject``. Outbound: domain requests -> ordered ``(tag, value)`` lists for
+NewOrderSingle (D), OrderCancelRequest (F), OrderCancelReplaceRequest (G) and
+OrderStatusRequest (H). Malformed content raises ``FixFieldError`` naming the tag; the
+application turns that into the reject QuickFIX sends back.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from collections.abc import Mapping
+from typing import Final, TypeVar
+
+from toms.domain.execution import (
+    CancelReject,
+    CancelRejectTarget,
+    ExecKind,
+    ExecutionReport,
+    RoutedStatus,
+)
+from toms.domain.ids import ClOrdId, ExecId
+from toms.domain.routed_order import PendingRequest, RoutedOrder
+from toms.domain.values import OrderType, Side, TimeInForce
+from toms.fix.fields import FixFields
+
+FIX42: Final = "FIX.4.2"
+FIX44: Final = "FIX.4.4"
+
+# Tags used here, by name.
+ACCOUNT, AVG_PX, CL_ORD_ID, CUM_QTY, EXEC_ID, EXEC_REF_ID = 1, 6, 11, 14, 17, 19
+EXEC_TRANS_TYPE, HANDL_INST, LAST_PX, LAST_QTY, MSG_TYPE, ORDER_ID = 20, 21, 31, 32, 35, 37
+ORDER_QTY, ORD_STATUS, ORD_TYPE, ORIG_CL_ORD_ID, POSS_DUP, PRICE = 38, 39, 40, 41, 43, 44
+SIDE, SYMBOL, TEXT, TIF, TRANSACT_TIME, STOP_PX, EXEC_TYPE = 54, 55, 58, 59, 60, 99, 150
+LEAVES_QTY, CXL_REJ_REASON, EXPIRE_DATE, CXL_REJ_RESPONSE_TO = 151, 102, 432, 434
+
+SIDE_CODES: Final = {Side.BUY: "1", Side.SELL: "2", Side.SELL_SHORT: "5", Side.BUY_TO_COVER: "1"}
+ORD_TYPE_CODES: Final = {
+    OrderType.MARKET: "1", OrderType.LIMIT: "2", OrderType.STOP: "3", OrderType.STOP_LIMIT: "4",
+}  # fmt: skip
+TIF_CODES: Final = {
+    TimeInForce.DAY: "0", TimeInForce.GTC: "1", TimeInForce.IOC: "3", TimeInForce.FOK: "4",
+    TimeInForce.GTD: "6",
+}  # fmt: skip
+ORD_STATUS_CODES: Final = {
+    "0": RoutedStatus.NEW, "1": RoutedStatus.PARTIALLY_FILLED, "2": RoutedStatus.FILLED,
+    "3": RoutedStatus.DONE_FOR_DAY, "4": RoutedStatus.CANCELED, "5": RoutedStatus.REPLACED,
+    "6": RoutedStatus.PENDING_CANCEL, "7": RoutedStatus.STOPPED, "8": RoutedStatus.REJECTED,
+    "9": RoutedStatus.SUSPENDED, "A": RoutedStatus.PENDING_NEW, "B": RoutedStatus.CALCULATED,
+    "C": RoutedStatus.EXPIRED, "E": RoutedStatus.PENDING_REPLACE,
+}  # fmt: skip
+EXEC_TYPE_CODES: Final = {
+    "0": ExecKind.NEW, "1": ExecKind.TRADE, "2": ExecKind.TRADE, "3": ExecKind.DONE_FOR_DAY,
+    "4": ExecKind.CANCELED, "5": ExecKind.REPLACED, "6": ExecKind.PENDING_CANCEL,
+    "7": ExecKind.STOPPED, "8": ExecKind.REJECTED, "9": ExecKind.SUSPENDED,
+    "A": ExecKind.PENDING_NEW, "B": ExecKind.CALCULATED, "C": ExecKind.EXPIRED,
+    "D": ExecKind.RESTATED, "E": ExecKind.PENDING_REPLACE, "F": ExecKind.TRADE,
+    "G": ExecKind.TRADE_CORRECT, "H": ExecKind.TRADE_CANCEL, "I": ExecKind.ORDER_STATUS,
+}  # fmt: skip
+# FIX 4.2 says "bust" and "correct" with ExecTransType (20), not ExecType.
+EXEC_TRANS_TYPE_KIND: Final = {
+    "1": ExecKind.TRADE_CANCEL, "2": ExecKind.TRADE_CORRECT, "3": ExecKind.ORDER_STATUS,
+}  # fmt: skip
+_UTC_FORMATS: Final = ("%Y%m%d-%H:%M:%S.%f", "%Y%m%d-%H:%M:%S")
+
+Fields = list[tuple[int, str]]
+T = TypeVar("T")
+
+
+class FixFieldError(ValueError):
+    """A field is missing or malformed. ``tag`` names it for the reject."""
+
+    def __init__(self, tag: int, problem: str, missing: bool = False) -> None:
+        super().__init__(f"tag {tag}: {problem}")
+        self.tag, self.problem, self.missing = tag, problem, missing
+
+
+# ── inbound ─────────────────────────────────────────────────────────────────────────────
+def execution_report(f: FixFields, received_at: datetime) -> ExecutionReport:
+    kind: ExecKind = _code(EXEC_TYPE_CODES, _required(f, EXEC_TYPE), EXEC_TYPE)
+    trans = f.get(EXEC_TRANS_TYPE)
+    if trans in EXEC_TRANS_TYPE_KIND:  # FIX 4.2 bust / correct / status
+        kind = EXEC_TRANS_TYPE_KIND[trans]
+    orig = f.get(ORIG_CL_ORD_ID)
+    ref = f.get(EXEC_REF_ID)
+    return ExecutionReport(
+        exec_id=ExecId(_required(f, EXEC_ID)),
+        cl_ord_id=ClOrdId(_required(f, CL_ORD_ID)),
+        kind=kind,
+        status=_code(ORD_STATUS_CODES, _required(f, ORD_STATUS), ORD_STATUS),
+        order_qty=_decimal(f, ORDER_QTY, required=False),
+        cum_qty=_decimal(f, CUM_QTY),  # type: ignore[arg-type]
+        leaves_qty=_decimal(f, LEAVES_QTY),  # type: ignore[arg-type]
+        avg_px=_decimal(f, AVG_PX, required=False),
+        last_qty=_decimal(f, LAST_QTY, required=False) or Decimal(0),
+        last_px=_decimal(f, LAST_PX, required=False),
+        orig_cl_ord_id=ClOrdId(orig) if orig else None,
+        exec_ref_id=ExecId(ref) if ref else None,
+        broker_order_id=f.get(ORDER_ID),
+        limit_price=_decimal(f, PRICE, required=False),
+        stop_price=_decimal(f, STOP_PX, required=False),
+        transact_time=_utc(f, TRANSACT_TIME) or received_at,
+        text=f.get(TEXT) or "",
+        poss_dup=f.get(POSS_DUP) == "Y",
+    )
+
+
+
+def cancel_reject(f: FixFields, received_at: datetime) -> CancelReject:
+    response_to = _required(f, CXL_REJ_RESPONSE_TO)
+    if response_to not in ("1", "2"):
+        raise FixFieldError(CXL_REJ_RESPONSE_TO, f"{response_to!r} is not 1 (cancel) or 2 (replace)")
+    status = f.get(ORD_STATUS)
+    reason = f.get(TEXT) or _CXL_REJ_REASONS.get(f.get(CXL_REJ_REASON) or "", "no reason given")
+    orig = f.get(ORIG_CL_ORD_ID)
+    return CancelReject(
+        cl_ord_id=ClOrdId(_required(f, CL_ORD_ID)),
+        orig_cl_ord_id=ClOrdId(orig) if orig else None,
+        response_to=CancelRejectTarget.CANCEL if response_to == "1" else CancelRejectTarget.REPLACE,
+        status=_code(ORD_STATUS_CODES, status, ORD_STATUS) if status else None,
+        reason=reason,
+        transact_time=_utc(f, TRANSACT_TIME) or received_at,
+        broker_order_id=f.get(ORDER_ID),
+    )
+
+
+_CXL_REJ_REASONS: Final = {
+    "0": "too late to cancel", "1": "unknown order", "2": "broker option",
+    "3": "order already pending cancel or replace", "6": "duplicate ClOrdID",
+}  # fmt: skip
+
+
+# ── outbound ────────────────────────────────────────────────────────────────────────────
+def new_order_single(order: RoutedOrder, account: str, now: datetime) -> Fields:
+    fields: Fields = [
+        (CL_ORD_ID, order.cl_ord_id),
+        (ACCOUNT, account),
+        (HANDL_INST, "1"),  # automated execution, private: the broker may not intervene
+        (SYMBOL, order.symbol),
+        (SIDE, SIDE_CODES[order.side]),
+        (TRANSACT_TIME, utc_timestamp(now)),
+        (ORDER_QTY, fmt(order.order_qty)),
+        (ORD_TYPE, ORD_TYPE_CODES[order.order_type]),
+    ]
+    return fields + _prices(order.limit_price, order.stop_price) + _tif(order)
+
+
+def cancel_request(order: RoutedOrder, request: PendingRequest, now: datetime) -> Fields:
+    fields: Fields = [
+        (ORIG_CL_ORD_ID, request.orig_cl_ord_id),
+        (CL_ORD_ID, request.cl_ord_id),
+        (SYMBOL, order.symbol),
+        (SIDE, SIDE_CODES[order.side]),
+        (TRANSACT_TIME, utc_timestamp(now)),
+        (ORDER_QTY, fmt(order.order_qty)),
+    ]
+    return fields + _order_id(order)
+
+
+def replace_request(order: RoutedOrder, request: PendingRequest, account: str, now: datetime) -> Fields:
+    fields: Fields = [
+        (ORIG_CL_ORD_ID, request.orig_cl_ord_id),
+        (CL_ORD_ID, request.cl_ord_id),
+        (ACCOUNT, account),
+        (HANDL_INST, "1"),
+        (SYMBOL, order.symbol),
+        (SIDE, SIDE_CODES[order.side]),
+        (TRANSACT_TIME, utc_timestamp(now)),
+        (ORDER_QTY, fmt(request.quantity or order.order_qty)),
+        (ORD_TYPE, ORD_TYPE_CODES[order.order_type]),
+    ]
+    return fields + _prices(request.limit_price, request.stop_price) + _tif(order) + _order_id(order)
+
+
+def status_request(order: RoutedOrder) -> Fields:
+    return [
+        (CL_ORD_ID, order.cl_ord_id),
+        (SYMBOL, order.symbol),
+        (SIDE, SIDE_CODES[order.side]),
+    ] + _order_id(order)
+
+
+def fmt(value: Decimal) -> str:
+    """Plain decimal notation: FIX has no exponents, and trailing zeros say nothing."""
+    return format(value.normalize(), "f")
+
+
+def utc_timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%d-%H:%M:%S.%f")[:-3]
+
+
+def _prices(limit: Decimal | None, stop: Decimal | None) -> Fields:
+    out: Fields = []
+    if limit is not None:
+        out.append((PRICE, fmt(limit)))
+    if stop is not None:
+        out.append((STOP_PX, fmt(stop)))
+    return out
+
+
+def _tif(order: RoutedOrder) -> Fields:
+    out: Fields = [(TIF, TIF_CODES[order.time_in_force])]
+    if order.expire_date is not None:
+        out.append((EXPIRE_DATE, order.expire_date.strftime("%Y%m%d")))
+    return out
+
+
+def _order_id(order: RoutedOrder) -> Fields:
+    return [(ORDER_ID, order.broker_order_id)] if order.broker_order_id else []
+
+
+# ── field parsing ───────────────────────────────────────────────────────────────────────
+def _required(f: FixFields, tag: int) -> str:
+    value = f.get(tag)
+    if value is None or value == "":
+        raise FixFieldError(tag, "required field is missing", missing=True)
+    return value
+
+
+def _code(table: Mapping[str, T], value: str, tag: int) -> T:
+    try:
+        return table[value]
+    except KeyError:
+        raise FixFieldError(tag, f"unsupported value {value!r}") from None
+
+
+def _decimal(f: FixFields, tag: int, required: bool = True) -> Decimal | None:
+    raw = f.get(tag)
+    if raw is None or raw == "":
+        if required:
+            raise FixFieldError(tag, "required field is missing", missing=True)
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise FixFieldError(tag, f"{raw!r} is not a number") from None
+    if not value.is_finite() or value < 0:
+        raise FixFieldError(tag, f"{raw!r} is not a non-negative number")
+    return value
+
+
+def _utc(f: FixFields, tag: int) -> datetime | None:
+    raw = f.get(tag)
+    if not raw:
+        return None
+    for pattern in _UTC_FORMATS:
+        try:
+            return datetime.strptime(raw[:24], pattern).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    raise FixFieldError(tag, f"{raw!r} is not a UTCTimestamp")

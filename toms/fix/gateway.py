@@ -1,0 +1,66 @@
+"""Outbound requests to one broker over its QuickFIX session (implements ``BrokerGateway``)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+import quickfix as fix
+
+from toms.config import BrokerSettings
+from toms.domain.routed_order import PendingRequest, RoutedOrder
+from toms.fix import codec
+from toms.fix.status import SessionBoard
+from toms.services.ports import GatewayUnavailable
+
+log = logging.getLogger(__name__)
+
+
+class QuickFixGateway:
+    def __init__(
+        self,
+        broker: BrokerSettings,
+        session_id: fix.SessionID,
+        board: SessionBoard,
+        now: Callable[[], datetime],
+        account: str = "BLOCK",
+    ) -> None:
+        self._broker = broker
+        self._session_id = session_id
+        self._board = board
+        self._now = now
+        self._account = account
+
+    def send_new(self, order: RoutedOrder) -> None:
+        self._send("D", codec.new_order_single(order, self._account, self._now()))
+
+    def send_cancel(self, order: RoutedOrder, request: PendingRequest) -> None:
+        self._send("F", codec.cancel_request(order, request, self._now()))
+
+    def send_replace(self, order: RoutedOrder, request: PendingRequest) -> None:
+        self._send("G", codec.replace_request(order, request, self._account, self._now()))
+
+    def send_status_request(self, order: RoutedOrder) -> None:
+        self._send("H", codec.status_request(order))
+
+    def send_fields(self, msg_type: str, fields: codec.Fields) -> None:
+        """For messages built elsewhere (allocation instructions)."""
+        self._send(msg_type, fields)
+
+    def _send(self, msg_type: str, fields: codec.Fields) -> None:
+        status = self._board.get(self._broker.broker_id)
+        if status is None or not status.logged_on:
+            raise GatewayUnavailable(f"FIX session to {self._broker.broker_id} is not logged on")
+        message = fix.Message()
+        header = message.getHeader()
+        header.setField(fix.BeginString(self._broker.fix_version))
+        header.setField(fix.MsgType(msg_type))
+        for tag, value in fields:
+            message.setField(tag, value)
+        try:
+            sent = fix.Session.sendToTarget(message, self._session_id)
+        except fix.SessionNotFound as exc:
+            raise GatewayUnavailable(f"no FIX session {self._session_id}: {exc}") from None
+        if not sent:
+            raise GatewayUnavailable(f"QuickFIX refused to send {msg_type} to {self._broker.broker_id}")

@@ -1,0 +1,1 @@
+"""Use cases of the OMS, run on one engine thread that owns every write."""

@@ -1,0 +1,188 @@
+"""Pre-trade compliance inside the OMS: snapshots from the stores, results into the audit.
+
+A PM order is checked when submitted (BLOCK -> the order is BLOCKED). A block is checked
+again, per account, when the trader routes it; a blocking rule stops the route before any
+FIX message exists, unless a compliance user overrode that rule on that order with a
+reason. Warnings must be acknowledged by the trader who routes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
+
+from toms.compliance import (
+    BlockCheckResult,
+    CheckResult,
+    Override,
+    PortfolioSnapshot,
+    ProposedTrade,
+    RealizedLoss,
+    RuleBook,
+    Status,
+    check_block,
+    check_trade,
+    rulebook_from_mapping,
+)
+from toms.config import Settings
+from toms.domain.blocks import Block
+from toms.domain.errors import DomainError, InvalidTransition
+from toms.domain.ids import AccountId, OrderId, Symbol, UserId
+from toms.domain.orders import Order, OrderStatus
+from toms.domain.routed_order import RoutedOrder
+from toms.domain.values import ZERO
+from toms.services.context import Transaction
+from toms.services.unit_of_work import UnitOfWork
+
+
+class ComplianceBlocked(DomainError):
+    """A blocking rule stopped the order or the route. Carries the results for display."""
+
+    def __init__(self, message: str, results: object) -> None:
+        super().__init__(message)
+        self.results = results
+
+
+class AcknowledgementRequired(DomainError):
+    def __init__(self, message: str, results: object) -> None:
+        super().__init__(message)
+        self.results = results
+
+
+class NotAuthorised(DomainError):
+    """The user's role does not allow this action."""
+
+
+@dataclass
+class ComplianceGate:
+    rulebook: RuleBook
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ComplianceGate:
+        return cls(rulebook_from_mapping(settings.compliance, settings.compliance_source))
+
+    # ── snapshots ──────────────────────────────────────────────────────────────────
+    def snapshot(self, uow: UnitOfWork, account_id: str, now: datetime) -> PortfolioSnapshot:
+        account = uow.accounts.get(account_id)
+        positions: dict[Symbol, Decimal] = {}
+        for lot in uow.lots.for_account(account_id):
+            positions[lot.symbol] = positions.get(lot.symbol, ZERO) + lot.quantity
+        losses = [RealizedLoss(Symbol(s), d) for s, d in realized_losses(uow, account_id)]
+        return PortfolioSnapshot(
+            account=account,
+            positions=positions,
+            securities={s.symbol: s for s in uow.securities.all()},
+            prices=uow.securities.prices(),
+            as_of=now.date(),
+            open_orders=uow.orders.open_for_account(AccountId(account_id)),
+            realized_losses=losses,
+        )
+
+    # ── checks ─────────────────────────────────────────────────────────────────────
+    def check_order(self, uow: UnitOfWork, order: Order, now: datetime) -> CheckResult:
+        return check_trade(ProposedTrade.from_order(order), self.snapshot(uow, order.account_id, now),
+                           self.rulebook)  # fmt: skip
+
+    def check_new_order(self, tx: Transaction, order: Order, user: str, now: datetime) -> OrderStatus:
+        result = self.check_order(tx.uow, order, now)
+        _audit_check(tx, order.order_id, result, user, now, "new order")
+        return OrderStatus.BLOCKED if result.verdict is Status.BLOCK else OrderStatus.ACCEPTED
+
+    def check_block_route(
+        self,
+        tx: Transaction,
+        block: Block,
+        orders: list[Order],
+        routed: RoutedOrder,
+        user: str,
+        now: datetime,
+        acknowledged: bool = False,
+    ) -> BlockCheckResult:
+        """Check every account of the block in one vectorised pass; raise if it may not go."""
+        uow = tx.uow
+        trades = [
+            ProposedTrade(o.account_id, o.symbol, o.side, o.quantity - o.filled_quantity,
+                          routed.order_type, routed.limit_price, routed.stop_price, o.locate_id,
+                          o.order_id)
+            for o in orders
+        ]  # fmt: skip
+        snapshots = {o.account_id: self.snapshot(uow, o.account_id, now) for o in orders}
+        checked = check_block(trades, snapshots, self.rulebook)
+        stopped: list[str] = []
+        warned: list[str] = []
+        for order, row in zip(orders, checked.rows, strict=True):
+            payload = {
+                "verdict": row.verdict.value,
+                "statuses": {rule: status.value for rule, status in row.statuses},
+                "headroom": str(row.headroom),
+                "detail": row.detail.to_dict() if row.detail is not None else None,
+            }
+            tx.uow.audit.record("ComplianceChecked", payload, entity_type="order",
+                                entity_id=order.order_id, actor=user, occurred_at=now,
+                                recorded_at=now, reason=f"route of block {block.block_id}")  # fmt: skip
+            if row.verdict is Status.BLOCK and row.detail is not None:
+                overridden = set().union(*(o.rule_ids for o in stored_overrides(uow, order.order_id)))
+                missing = [r.rule_id for r in row.detail.blocking if r.rule_id not in overridden]
+                if missing:
+                    stopped.append(f"{order.account_id}: {', '.join(missing)}")
+            warnings = [rule for rule, status in row.statuses if status is Status.WARN]
+            if warnings and not acknowledged:
+                warned.append(f"{order.account_id}: {', '.join(warnings)}")
+        if stopped:
+            raise ComplianceBlocked(
+                f"block {block.block_id} blocked by compliance ({'; '.join(stopped)})", checked
+            )
+        if warned:
+            raise AcknowledgementRequired(
+                f"block {block.block_id} has compliance warnings the trader must acknowledge "
+                f"({'; '.join(warned)})", checked,
+            )  # fmt: skip
+        return checked
+
+
+def override_order(
+    tx: Transaction, order: Order, user: str, roles: Iterable[str], reason: str, now: datetime,
+    result: CheckResult,
+) -> Order:
+    """A compliance user lets a BLOCKED order through for the rules that block it."""
+    if "compliance" not in roles:
+        raise NotAuthorised(f"user {user} may not override compliance: needs the compliance role")
+    if not reason.strip():
+        raise NotAuthorised("an override needs a reason")
+    if order.status is not OrderStatus.BLOCKED:
+        raise InvalidTransition(f"order {order.order_id} is {order.status.value}, not blocked")
+    rules = frozenset(r.rule_id for r in result.blocking)
+    override = Override(UserId(user), rules, reason, now)
+    tx.uow.audit.record("ComplianceOverridden", override.to_dict(), entity_type="order",
+                        entity_id=order.order_id, actor=user, occurred_at=now,
+                        recorded_at=now, reason=reason)  # fmt: skip
+    return replace(order, status=OrderStatus.ACCEPTED)
+
+
+def stored_overrides(uow: UnitOfWork, order_id: OrderId) -> list[Override]:
+    out = []
+    for row in uow.audit.for_entity("order", order_id):
+        if row.event_type == "ComplianceOverridden":
+            p = row.payload
+            out.append(Override(UserId(p["user"]), frozenset(p["rule_ids"]), p["reason"],
+                                datetime.fromisoformat(p["at"])))  # fmt: skip
+    return out
+
+
+def realized_losses(uow: UnitOfWork, account_id: str) -> list[tuple[str, date]]:
+    """Loss sales recorded by tax-lot relief (``RealizedLoss`` audit events)."""
+    return [
+        (row.payload["symbol"], date.fromisoformat(row.payload["sold_on"]))
+        for row in uow.audit.for_entity("account", account_id)
+        if row.event_type == "LossRealized"
+    ]
+
+
+def _audit_check(
+    tx: Transaction, order_id: str, result: CheckResult, user: str, now: datetime, why: str
+) -> None:
+    tx.uow.audit.record("ComplianceChecked", result.to_dict(), entity_type="order",
+                        entity_id=order_id, actor=user, occurred_at=now, recorded_at=now,
+                        reason=why)  # fmt: skip

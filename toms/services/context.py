@@ -1,0 +1,82 @@
+"""What every use case runs with, and the transaction that publishes after commit."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from toms.domain.errors import UnknownOrder
+from toms.services.ports import BrokerGateway, Clock, EventSink, IdSource
+from toms.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Context:
+    uow: UnitOfWorkFactory
+    clock: Clock
+    ids: IdSource
+    gateways: dict[str, BrokerGateway] = field(default_factory=dict)
+    sinks: list[EventSink] = field(default_factory=list)
+    compliance: Any = None  # toms.services.compliance_gate.ComplianceGate, set by the app
+
+    def gateway(self, broker: str) -> BrokerGateway:
+        try:
+            return self.gateways[broker]
+        except KeyError:
+            raise UnknownOrder(
+                f"no FIX session for broker {broker!r}; configured: {sorted(self.gateways)}"
+            ) from None
+
+
+class Transaction:
+    """A unit of work plus actions to run once it is durable (sending FIX, publishing)."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.after_commit: list[Callable[[], None]] = []
+        self.committed = False
+
+    def commit(self) -> None:
+        self.uow.commit()
+        self.committed = True
+
+
+@contextmanager
+def transaction(ctx: Context) -> Iterator[Transaction]:
+    """Commit explicitly inside; on leaving, publish what was committed and run follow-ups.
+
+    Follow-ups run only after a successful commit, so a FIX request never leaves for an
+    order that is not stored, and the event stream never shows an uncommitted change.
+    """
+    with ctx.uow() as uow:
+        tx = Transaction(uow)
+        yield tx
+    events = [_event_dict(row) for row in uow.committed_events]
+    uow.committed_events.clear()
+    if events:
+        for sink in ctx.sinks:
+            try:
+                sink.publish(events)
+            except Exception:
+                log.exception("event sink %r failed; the database still has the events", sink)
+    if tx.committed:
+        for action in tx.after_commit:
+            action()
+
+
+def _event_dict(row: Any) -> dict[str, object]:
+    return {
+        "seq": row.seq,
+        "type": row.event_type,
+        "entity_type": row.entity_type,
+        "entity_id": row.entity_id,
+        "actor": row.actor,
+        "reason": row.reason,
+        "occurred_at": row.occurred_at.isoformat(),
+        "payload": row.payload,
+    }

@@ -1,0 +1,140 @@
+"""Broker reports in: dedupe, apply through the state machine, persist, audit.
+
+Runs on the engine thread, called by the FIX application while QuickFIX waits. Every
+report is recorded in the processed-ExecID table in the same transaction as its effect,
+so a resend after a crash finds it and changes nothing. A report that cannot be applied
+is stored with its reason and raw text for operations; it is never dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+
+from toms.domain.errors import DomainError
+from toms.domain.events import ExecutionRejected
+from toms.domain.execution import CancelReject, ExecutionReport
+from toms.domain.routed_order import RoutedOrder
+from toms.services.block_progress import after_routed_change
+from toms.services.context import Context, Transaction, transaction
+
+log = logging.getLogger(__name__)
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"  # inconsistent or not allowed: flagged for operations
+    UNMATCHED = "unmatched"  # no order with that ClOrdID
+
+
+def apply_execution_report(
+    ctx: Context, session_id: str, report: ExecutionReport, raw: str | None = None
+) -> Outcome:
+    now = ctx.clock.now()
+    with transaction(ctx) as tx:
+        uow = tx.uow
+        if uow.executions.seen(session_id, report.exec_id):
+            return Outcome.DUPLICATE
+        routed = _find(tx, report.cl_ord_id, report.orig_cl_ord_id)
+        record = dict(session_id=session_id, exec_id=report.exec_id, cl_ord_id=report.cl_ord_id,
+                      kind=report.kind.value, received_at=now, raw=raw)  # fmt: skip
+        if routed is None:
+            uow.executions.record(**record, routed_order_id=None, outcome=Outcome.UNMATCHED,
+                                  error=f"no order with ClOrdID {report.cl_ord_id}")  # fmt: skip
+            _flag(tx, report, None, "UnknownOrder", f"no order with ClOrdID {report.cl_ord_id}", now)
+            tx.commit()
+            log.warning("unmatched execution %s for ClOrdID %s", report.exec_id, report.cl_ord_id)
+            return Outcome.UNMATCHED
+        try:
+            events = routed.apply_report(report)
+        except DomainError as exc:
+            uow.executions.record(**record, routed_order_id=routed.routed_order_id,
+                                  outcome=Outcome.REJECTED, error=str(exc))  # fmt: skip
+            _flag(tx, report, routed, type(exc).__name__, str(exc), now)
+            tx.commit()
+            log.error("execution %s not applied: %s", report.exec_id, exc)
+            return Outcome.REJECTED
+        uow.executions.record(**record, routed_order_id=routed.routed_order_id,
+                              outcome=Outcome.APPLIED)  # fmt: skip
+        uow.routed.save(routed, now)
+        actor = f"broker:{routed.broker}"
+        for event in events:
+            uow.audit.append(event, entity_type="routed_order", entity_id=routed.routed_order_id,
+                             actor=actor, recorded_at=now)  # fmt: skip
+        after_routed_change(ctx, tx, routed, now)
+        tx.commit()
+        return Outcome.APPLIED
+
+
+def apply_cancel_reject(ctx: Context, session_id: str, reject: CancelReject) -> Outcome:
+    now = ctx.clock.now()
+    with transaction(ctx) as tx:
+        routed = _find(tx, reject.cl_ord_id, reject.orig_cl_ord_id)
+        if routed is None:
+            tx.uow.audit.record(
+                "UnmatchedCancelReject",
+                {"cl_ord_id": reject.cl_ord_id, "reason": reject.reason, "session": session_id},
+                entity_type="session", entity_id=session_id, actor="broker",
+                occurred_at=reject.transact_time, recorded_at=now,
+            )  # fmt: skip
+            tx.commit()
+            return Outcome.UNMATCHED
+        try:
+            events = routed.apply_reject(reject)
+        except DomainError as exc:
+            tx.uow.audit.record(
+                "CancelRejectNotApplied",
+                {"cl_ord_id": reject.cl_ord_id, "error": str(exc), "session": session_id},
+                entity_type="routed_order", entity_id=routed.routed_order_id, actor="broker",
+                occurred_at=reject.transact_time, recorded_at=now,
+            )  # fmt: skip
+            tx.commit()
+            return Outcome.REJECTED
+        tx.uow.routed.save(routed, now)
+        for event in events:
+            tx.uow.audit.append(event, entity_type="routed_order",
+                                entity_id=routed.routed_order_id,
+                                actor=f"broker:{routed.broker}", recorded_at=now,
+                                reason=reject.reason)  # fmt: skip
+        after_routed_change(ctx, tx, routed, now)
+        tx.commit()
+        return Outcome.APPLIED
+
+
+def record_session_message(
+    ctx: Context, session_id: str, event_type: str, payload: dict[str, object]
+) -> None:
+    """Session-level rejects and business rejects: audited so operations can see them."""
+    now = ctx.clock.now()
+    with transaction(ctx) as tx:
+        tx.uow.audit.record(event_type, payload, entity_type="session", entity_id=session_id,
+                            actor="broker", occurred_at=now, recorded_at=now)  # fmt: skip
+        tx.commit()
+
+
+def _find(tx: Transaction, cl_ord_id: str, orig: str | None) -> RoutedOrder | None:
+    routed: RoutedOrder | None = tx.uow.routed.by_cl_ord_id(cl_ord_id)
+    if routed is None and orig:
+        routed = tx.uow.routed.by_cl_ord_id(orig)
+    return routed
+
+
+def _flag(
+    tx: Transaction,
+    report: ExecutionReport,
+    routed: RoutedOrder | None,
+    error: str,
+    reason: str,
+    now: object,
+) -> None:
+    event = ExecutionRejected(
+        report.transact_time, report.exec_id, report.cl_ord_id,
+        routed.routed_order_id if routed else None, error, reason,
+    )  # fmt: skip
+    tx.uow.audit.append(
+        event,
+        entity_type="routed_order" if routed else "execution",
+        entity_id=routed.routed_order_id if routed else report.exec_id,
+        actor="broker", recorded_at=now, reason=reason,
+    )  # fmt: skip

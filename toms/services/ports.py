@@ -1,0 +1,51 @@
+"""What the services need from the outside world, as Protocols (fakes implement them in tests)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Protocol
+
+from toms.domain.routed_order import PendingRequest, RoutedOrder
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class IdSource(Protocol):
+    def new(self, prefix: str) -> str: ...
+
+
+class UuidIds:
+    """Ids unique across restarts and processes without a database round trip."""
+
+    def new(self, prefix: str) -> str:
+        return f"{prefix}-{uuid.uuid4().hex[:16].upper()}"
+
+
+class BrokerGateway(Protocol):
+    """Sends requests to a broker. Raises ``GatewayUnavailable`` when the session is down."""
+
+    def send_new(self, order: RoutedOrder) -> None: ...
+
+    def send_cancel(self, order: RoutedOrder, request: PendingRequest) -> None: ...
+
+    def send_replace(self, order: RoutedOrder, request: PendingRequest) -> None: ...
+
+    def send_status_request(self, order: RoutedOrder) -> None: ...
+
+
+class GatewayUnavailable(RuntimeError):
+    """The broker's FIX session is not logged on; the request stays in the outbox."""
+
+
+class EventSink(Protocol):
+    """Receives committed audit events, in commit order (the live stream)."""
+
+    def publish(self, events: list[dict[str, object]]) -> None: ...

@@ -1,0 +1,30 @@
+"""The unit-of-work port. ``toms.persistence.uow.SqlUnitOfWork`` implements it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+
+class UnitOfWork(Protocol):
+    securities: Any
+    accounts: Any
+    lots: Any
+    orders: Any
+    blocks: Any
+    routed: Any
+    executions: Any
+    audit: Any
+    outbox: Any
+    committed_events: list[Any]
+
+    def __enter__(self) -> UnitOfWork: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
