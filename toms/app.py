@@ -19,7 +19,7 @@ from toms.domain.ids import Symbol
 from toms.persistence.engine import make_engine, make_session_factory
 from toms.persistence.schema import upgrade
 from toms.persistence.uow import SqlUnitOfWork
-from toms.services import executions, trading
+from toms.services import booking, executions, trading
 from toms.services.context import Context, transaction
 from toms.services.engine import Engine
 from toms.services.ports import Clock, EventSink, IdSource, SystemClock, UuidIds
@@ -96,6 +96,12 @@ class Oms:
 
     def replace(self, routed_order_id: str, user: str, **kwargs: Any) -> Any:
         return self.call(trading.replace_routed, self.ctx, routed_order_id, user, **kwargs)
+
+    def override(self, order_id: str, user: str, roles: list[str], reason: str) -> Any:
+        return self.call(trading.override_compliance, self.ctx, order_id, user, roles, reason)
+
+    def allocate(self, block_id: str, user: str, roles: list[str], **kwargs: Any) -> Any:
+        return self.call(booking.allocate_block, self.ctx, block_id, user, roles, **kwargs)
 
     def apply_report(self, session_id: str, report: Any, raw: str | None = None) -> Any:
         return self.call(executions.apply_execution_report, self.ctx, session_id, report, raw)

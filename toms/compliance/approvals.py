@@ -20,6 +20,10 @@ from toms.domain.values import require_utc
 
 
 def _ids(rule_ids: Iterable[str], what: str) -> frozenset[str]:
+    if isinstance(rule_ids, str) or not all(isinstance(i, str) for i in rule_ids):
+        raise InvalidValue(
+            f"{what}: rule_ids must be a collection of rule id strings, got {rule_ids!r}"
+        )
     ids = frozenset(rule_ids)
     if not ids:
         raise InvalidValue(f"{what} must name at least one rule")
@@ -58,7 +62,9 @@ class Override:
     at: datetime
 
     def __post_init__(self) -> None:
-        if not self.reason or not self.reason.strip():
+        if not isinstance(self.reason, str):  # Override(user, reason, rule_ids, at)
+            raise InvalidValue(f"an override's reason must be a string, got {self.reason!r}")
+        if not self.reason.strip():
             raise InvalidValue("an override needs a reason")
         object.__setattr__(self, "rule_ids", _ids(self.rule_ids, "an override"))
         require_utc(self.at, "override time")

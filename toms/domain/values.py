@@ -29,6 +29,11 @@ class Side(StrEnum):
     def sign(self) -> int:
         return 1 if self.is_buy else -1
 
+    @property
+    def opens_lot(self) -> bool:
+        """A buy opens a long lot and a short sale a short one; the others relieve lots."""
+        return self in (Side.BUY, Side.SELL_SHORT)
+
 
 class OrderType(StrEnum):
     MARKET = "market"

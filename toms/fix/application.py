@@ -24,6 +24,7 @@ import quickfix as fix
 from toms.fix import codec
 from toms.fix.fields import QuickfixFields
 from toms.fix.status import SessionBoard
+from toms.services.booking import apply_allocation_ack
 from toms.services.context import Context
 from toms.services.engine import Engine
 from toms.services.executions import (
@@ -146,6 +147,10 @@ class OmsApplication(fix.Application):  # type: ignore[misc]
         elif msg_type == "9":
             reject = codec.cancel_reject(fields, now)
             self._engine.call(apply_cancel_reject, self._ctx, session, reject, timeout=self._timeout)
+        elif msg_type == "P":
+            alloc_id, accepted, text = codec.allocation_ack(fields)
+            self._engine.call(apply_allocation_ack, self._ctx, alloc_id, accepted, text,
+                              timeout=self._timeout)  # fmt: skip
         elif msg_type == "j":
             self._record(session_id, "BusinessRejectReceived", message)
         else:

@@ -12,8 +12,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Final, TypeVar
 
+from toms.allocation.record import AllocationRecord
+from toms.domain.blocks import Block
 from toms.domain.execution import (
     CancelReject,
     CancelRejectTarget,
@@ -251,3 +254,65 @@ def _utc(f: FixFields, tag: int) -> datetime | None:
         except ValueError:
             continue
     raise FixFieldError(tag, f"{raw!r} is not a UTCTimestamp")
+
+
+# ── allocation ──────────────────────────────────────────────────────────────────────────
+ALLOC_ID, ALLOC_TRANS_TYPE, NO_ORDERS, SHARES, TRADE_DATE = 70, 71, 73, 53, 75
+NO_ALLOCS, ALLOC_ACCOUNT, ALLOC_QTY, ALLOC_TEXT, ALLOC_STATUS = 78, 79, 80, 161, 87
+ALLOC_REJ_CODE, ALLOC_TYPE, ALLOC_NO_ORDERS_TYPE = 88, 626, 857
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """One repeating group: count tag, delimiter tag, and the rows (each a field list)."""
+
+    count_tag: int
+    delimiter: int
+    rows: list[Fields]
+
+
+def allocation_instruction(
+    fix_version: str,
+    alloc_id: str,
+    block: Block,
+    record: AllocationRecord,
+    cl_ord_ids: list[str],
+    lots_by_order: dict[str, list[str]],
+    now: datetime,
+) -> tuple[Fields, list[Group]]:
+    """AllocationInstruction (J): per-account quantities at the block's average price.
+
+    FIX has no tag for tax lots, so lots chosen on the order travel in AllocText (161).
+    """
+    fields: Fields = [
+        (ALLOC_ID, alloc_id),
+        (ALLOC_TRANS_TYPE, "0"),  # new
+        (SIDE, SIDE_CODES[block.side]),
+        (SYMBOL, block.symbol),
+        (SHARES, fmt(record.allocated_quantity)),
+        (AVG_PX, fmt(record.inputs.average_price)),
+        (TRADE_DATE, now.astimezone(UTC).strftime("%Y%m%d")),
+    ]
+    if fix_version == FIX44:
+        fields += [(ALLOC_TYPE, "1"), (ALLOC_NO_ORDERS_TYPE, "1")]  # calculated; explicit orders
+    orders = Group(NO_ORDERS, CL_ORD_ID, [[(CL_ORD_ID, c)] for c in cl_ord_ids])
+    allocs: list[Fields] = []
+    for a in record.outputs:
+        if a.quantity <= 0:
+            continue
+        row: Fields = [(ALLOC_ACCOUNT, a.account_id), (ALLOC_QTY, fmt(a.quantity))]
+        lots = lots_by_order.get(a.order_id)
+        if lots:
+            row.append((ALLOC_TEXT, "lots=" + ",".join(lots)))
+        allocs.append(row)
+    return fields, [orders, Group(NO_ALLOCS, ALLOC_ACCOUNT, allocs)]
+
+
+def allocation_ack(f: FixFields) -> tuple[str, bool, str]:
+    """AllocationInstructionAck (P): (AllocID, accepted?, text)."""
+    alloc_id = _required(f, ALLOC_ID)
+    status = _required(f, ALLOC_STATUS)
+    if status not in ("0", "1", "2", "3"):
+        raise FixFieldError(ALLOC_STATUS, f"unsupported AllocStatus {status!r}")
+    text = f.get(TEXT) or ("accepted" if status == "0" else f"AllocRejCode {f.get(ALLOC_REJ_CODE)}")
+    return alloc_id, status in ("0", "3"), text

@@ -8,7 +8,9 @@ from datetime import datetime
 
 import quickfix as fix
 
+from toms.allocation.record import AllocationRecord
 from toms.config import BrokerSettings
+from toms.domain.blocks import Block
 from toms.domain.routed_order import PendingRequest, RoutedOrder
 from toms.fix import codec
 from toms.fix.status import SessionBoard
@@ -44,11 +46,21 @@ class QuickFixGateway:
     def send_status_request(self, order: RoutedOrder) -> None:
         self._send("H", codec.status_request(order))
 
-    def send_fields(self, msg_type: str, fields: codec.Fields) -> None:
-        """For messages built elsewhere (allocation instructions)."""
-        self._send(msg_type, fields)
+    def send_allocation(
+        self,
+        alloc_id: str,
+        block: Block,
+        record: AllocationRecord,
+        cl_ord_ids: list[str],
+        lots_by_order: dict[str, list[str]],
+        now: datetime,
+    ) -> None:
+        fields, groups = codec.allocation_instruction(
+            self._broker.fix_version, alloc_id, block, record, cl_ord_ids, lots_by_order, now
+        )
+        self._send("J", fields, groups)
 
-    def _send(self, msg_type: str, fields: codec.Fields) -> None:
+    def _send(self, msg_type: str, fields: codec.Fields, groups: list[codec.Group] = ()) -> None:  # type: ignore[assignment]
         status = self._board.get(self._broker.broker_id)
         if status is None or not status.logged_on:
             raise GatewayUnavailable(f"FIX session to {self._broker.broker_id} is not logged on")
@@ -58,6 +70,12 @@ class QuickFixGateway:
         header.setField(fix.MsgType(msg_type))
         for tag, value in fields:
             message.setField(tag, value)
+        for group in groups:
+            for row in group.rows:
+                entry = fix.Group(group.count_tag, group.delimiter)
+                for tag, value in row:
+                    entry.setField(tag, value)
+                message.addGroup(entry)
         try:
             sent = fix.Session.sendToTarget(message, self._session_id)
         except fix.SessionNotFound as exc:

@@ -225,3 +225,66 @@ class OutboxRow(Base):
     request: Mapped[str] = mapped_column(String(16))  # new | cancel | replace | status
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class AllocationRow(Base):
+    """One allocation of one block: the replayable record and its FIX instruction state."""
+
+    __tablename__ = "allocations"
+    alloc_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    block_id: Mapped[str] = mapped_column(ForeignKey("blocks.block_id"), index=True)
+    record: Mapped[dict[str, object]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(24))  # booked | instructed | accepted | rejected
+    broker: Mapped[str | None] = mapped_column(String(64))
+    broker_text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class AllocationLegRow(Base):
+    __tablename__ = "allocation_legs"
+    alloc_id: Mapped[str] = mapped_column(ForeignKey("allocations.alloc_id"), primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.order_id"), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(64), index=True)
+    quantity: Mapped[Decimal]
+    price: Mapped[Decimal]
+    charges: Mapped[Decimal]
+    lots: Mapped[list[str]] = mapped_column(JSON)  # lots opened or relieved by this leg
+
+
+class RealizedLotRow(Base):
+    """A realized gain or loss on part of one lot, as booked (append-only)."""
+
+    __tablename__ = "realized_lots"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alloc_id: Mapped[str] = mapped_column(String(64), index=True)
+    trade_id: Mapped[str] = mapped_column(String(128))
+    account_id: Mapped[str] = mapped_column(String(64), index=True)
+    symbol: Mapped[str] = mapped_column(String(32))
+    lot_id: Mapped[str] = mapped_column(String(96))
+    quantity: Mapped[Decimal]
+    acquired: Mapped[date] = mapped_column(Date)
+    holding_start: Mapped[date] = mapped_column(Date)
+    disposed: Mapped[date] = mapped_column(Date)
+    proceeds: Mapped[Decimal]
+    cost_basis: Mapped[Decimal]
+    term: Mapped[str] = mapped_column(String(16))
+    short: Mapped[bool] = mapped_column(Boolean)
+    wash_sale_disallowed: Mapped[Decimal]
+
+
+class WashSaleRow(Base):
+    __tablename__ = "wash_sales"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(String(64), index=True)
+    symbol: Mapped[str] = mapped_column(String(32))
+    record: Mapped[dict[str, object]] = mapped_column(JSON)
+
+
+class PendingLossRow(Base):
+    """Losses still inside their 30-day wash-sale window, per account and security."""
+
+    __tablename__ = "pending_losses"
+    account_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    symbol: Mapped[str] = mapped_column(String(32), primary_key=True)
+    losses: Mapped[list[dict[str, object]]] = mapped_column(JSON)

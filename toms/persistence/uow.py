@@ -6,6 +6,7 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from toms.persistence.bookings import AllocationRepository, TaxLedgerRepository
 from toms.persistence.repositories import (
     AccountRepository,
     AuditLog,
@@ -37,6 +38,8 @@ class SqlUnitOfWork:
         self.executions = ExecutionLog(s)
         self.audit = AuditLog(s)
         self.outbox = Outbox(s)
+        self.allocations = AllocationRepository(s)
+        self.ledger = TaxLedgerRepository(s)
         return self
 
     def commit(self) -> None:

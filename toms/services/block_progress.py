@@ -30,6 +30,10 @@ def check_compatible(tx: Transaction, block: Block, order: Order) -> None:
         refusal = terms_mismatch(BlockTerms.of(first), order)
     if refusal is None and (order.symbol != block.symbol or order.side is not block.side):
         refusal = f"order is {order.side.value} {order.symbol}"
+    if refusal is None and any(m.account_id == order.account_id for m in block.members):
+        # One routed order is checked and allocated per account: two orders of one account
+        # in one block would be double-counted by the block check.
+        refusal = f"account {order.account_id} already has an order in this block"
     if refusal is not None:
         raise InvalidOrder(f"order {order.order_id} cannot join block {block.block_id}: {refusal}")
 

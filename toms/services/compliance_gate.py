@@ -154,7 +154,7 @@ def override_order(
     if order.status is not OrderStatus.BLOCKED:
         raise InvalidTransition(f"order {order.order_id} is {order.status.value}, not blocked")
     rules = frozenset(r.rule_id for r in result.blocking)
-    override = Override(UserId(user), rules, reason, now)
+    override = Override(user=UserId(user), reason=reason, rule_ids=rules, at=now)
     tx.uow.audit.record("ComplianceOverridden", override.to_dict(), entity_type="order",
                         entity_id=order.order_id, actor=user, occurred_at=now,
                         recorded_at=now, reason=reason)  # fmt: skip
@@ -166,8 +166,9 @@ def stored_overrides(uow: UnitOfWork, order_id: OrderId) -> list[Override]:
     for row in uow.audit.for_entity("order", order_id):
         if row.event_type == "ComplianceOverridden":
             p = row.payload
-            out.append(Override(UserId(p["user"]), frozenset(p["rule_ids"]), p["reason"],
-                                datetime.fromisoformat(p["at"])))  # fmt: skip
+            out.append(Override(user=UserId(p["user"]), reason=p["reason"],
+                                rule_ids=frozenset(p["rule_ids"]),
+                                at=datetime.fromisoformat(p["at"])))  # fmt: skip
     return out
 
 

@@ -16,6 +16,8 @@ class UnitOfWork(Protocol):
     executions: Any
     audit: Any
     outbox: Any
+    allocations: Any
+    ledger: Any
     committed_events: list[Any]
 
     def __enter__(self) -> UnitOfWork: ...

@@ -141,3 +141,14 @@ def test_times_keep_microseconds_in_utc(uow: SqlUnitOfWork) -> None:
     with uow:
         got = uow.orders.require("O2")
         assert got.created_at == NOW + timedelta(microseconds=1) and got.created_at.tzinfo == UTC
+
+
+def test_migrations_match_the_models(engine: Engine) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from toms.persistence.tables import Base
+
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == [], f"models changed without a migration: {diff}"

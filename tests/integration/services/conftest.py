@@ -37,6 +37,9 @@ class RecordingGateway:
     def send_status_request(self, order: RoutedOrder) -> None:
         self._add("status", order.cl_ord_id)
 
+    def send_allocation(self, alloc_id: str, *args: object) -> None:
+        self._add("allocation", alloc_id)
+
 
 @pytest.fixture
 def oms(db_url: str, tmp_path: Path) -> Iterator[Oms]:

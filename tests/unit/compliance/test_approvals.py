@@ -82,3 +82,12 @@ def test_values_are_validated() -> None:
     with pytest.raises(InvalidValue, match="timezone-aware"):
         Acknowledgement(TRADER, frozenset({"wash"}), datetime(2026, 11, 20, 15))  # noqa: DTZ001
     assert override("qty").to_dict()["rule_ids"] == ["qty"]
+
+
+def test_swapped_arguments_are_refused_not_misread() -> None:
+    # Override(user, reason, rule_ids, at): a rule-id set where the reason goes is an error,
+    # and so is a bare string as rule ids (it would otherwise become a set of characters)
+    with pytest.raises(InvalidValue, match="reason must be a string"):
+        Override(COMPLIANCE, frozenset({"qty"}), "why", NOW)  # type: ignore[arg-type]
+    with pytest.raises(InvalidValue, match="rule_ids must be a collection"):
+        Override(COMPLIANCE, "why", "qty", NOW)  # type: ignore[arg-type]

@@ -1,0 +1,97 @@
+"""Pre-trade compliance in the order flow: blocks stop orders before FIX, overrides are
+audited with their reason, warnings need the trader's acknowledgement."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tests.integration.services.conftest import RecordingGateway
+from tests.integration.services.test_execution_flow import SESSION, report
+from toms.app import Oms
+from toms.domain.errors import InvalidOrder
+from toms.domain.execution import ExecKind as K
+from toms.domain.execution import RoutedStatus as S
+from toms.domain.orders import OrderStatus
+from toms.domain.values import OrderType, Side
+from toms.services.compliance_gate import AcknowledgementRequired, NotAuthorised
+
+
+def fat_finger(oms: Oms):  # type: ignore[no-untyped-def]
+    # 200,000 shares is above the 100,000-share fat-finger limit of config/compliance.toml
+    return oms.submit_order(account_id="GROWTH", symbol="IBM", side=Side.BUY,
+                            quantity=Decimal("200000"), order_type=OrderType.MARKET, user="pm1")  # fmt: skip
+
+
+def audit(oms: Oms, order_id: str) -> list[tuple[str, str, str]]:
+    return oms.read(lambda uow: [(r.event_type, r.actor, r.reason)
+                                 for r in uow.audit.for_entity("order", order_id)])  # fmt: skip
+
+
+def test_blocked_order_never_reaches_fix(oms: Oms, gateway: RecordingGateway) -> None:
+    order = fat_finger(oms)
+    assert order.status is OrderStatus.BLOCKED
+    with pytest.raises(InvalidOrder, match="only accepted orders join blocks"):
+        oms.create_block([order.order_id], "trader1")
+    assert gateway.sent == []
+    checked = oms.read(lambda uow: [r.payload for r in uow.audit.for_entity("order", order.order_id)
+                                    if r.event_type == "ComplianceChecked"])  # fmt: skip
+    assert checked[0]["verdict"] == "block"
+    blocking = [r for r in checked[0]["results"] if r["status"] == "block"]
+    # 200,000 x 180 = 36m also breaks notional, position, cash and concentration limits
+    assert {"fat-finger.quantity", "fat-finger.notional", "cash"} <= {
+        r["rule_id"] for r in blocking}  # fmt: skip
+
+
+def test_override_needs_the_compliance_role(oms: Oms) -> None:
+    order = fat_finger(oms)
+    with pytest.raises(NotAuthorised, match="compliance role"):
+        oms.override(order.order_id, "trader1", ["trader"], "client insists")
+    assert oms.read(lambda uow: uow.orders.require(order.order_id)).status is OrderStatus.BLOCKED
+
+
+def test_overridden_order_routes_and_carries_the_override(
+    oms: Oms, gateway: RecordingGateway
+) -> None:
+    order = fat_finger(oms)
+    released = oms.override(order.order_id, "cco", ["compliance"], "approved program trade #42")
+    assert released.status is OrderStatus.ACCEPTED
+    block = oms.create_block([order.order_id], "trader1")
+    routed = oms.route_block(block.block_id, broker="SIM", order_type=OrderType.MARKET,
+                             user="trader1")  # fmt: skip
+    assert gateway.sent == [("new", routed.cl_ord_id)]
+    trail = audit(oms, order.order_id)
+    assert ("ComplianceOverridden", "cco", "approved program trade #42") in trail
+    # the route-time check ran again and is in the trail too
+    assert [t for t, *_ in trail].count("ComplianceChecked") == 2
+
+
+def test_wash_sale_warning_needs_acknowledgement(oms: Oms, gateway: RecordingGateway) -> None:
+    # GROWTH bought 600 MSFT at 420 (config); selling at 410 realises a loss
+    sell = oms.submit_order(account_id="GROWTH", symbol="MSFT", side=Side.SELL,
+                            quantity=Decimal("600"), order_type=OrderType.MARKET, user="pm1")  # fmt: skip
+    block = oms.create_block([sell.order_id], "trader1")
+    routed = oms.route_block(block.block_id, broker="SIM", order_type=OrderType.MARKET,
+                             user="trader1")  # fmt: skip
+    oms.apply_report(SESSION, report(routed.cl_ord_id, "W1", K.TRADE, S.FILLED, 600, 0, 600, "410"))
+    oms.allocate(block.block_id, "ops1", ["operations"])
+    # buying it back within 30 days is a wash sale: compliance warns
+    buy = oms.submit_order(account_id="GROWTH", symbol="MSFT", side=Side.BUY,
+                           quantity=Decimal("100"), order_type=OrderType.MARKET, user="pm1")  # fmt: skip
+    assert buy.status is OrderStatus.ACCEPTED
+    block2 = oms.create_block([buy.order_id], "trader1")
+    with pytest.raises(AcknowledgementRequired, match="wash"):
+        oms.route_block(block2.block_id, broker="SIM", order_type=OrderType.MARKET, user="trader1")
+    assert [kind for kind, _ in gateway.sent] == ["new", "allocation"]  # only the sell went out
+    routed2 = oms.route_block(block2.block_id, broker="SIM", order_type=OrderType.MARKET,
+                              user="trader1", acknowledge_warnings=True)  # fmt: skip
+    assert gateway.sent[-1] == ("new", routed2.cl_ord_id)
+
+
+def test_two_orders_of_one_account_do_not_share_a_block(oms: Oms) -> None:
+    ids = [oms.submit_order(account_id="GROWTH", symbol="IBM", side=Side.BUY,
+                            quantity=Decimal("100"), order_type=OrderType.MARKET,
+                            user="pm1").order_id for _ in range(2)]  # fmt: skip
+    with pytest.raises(InvalidOrder, match="already has an order in this block"):
+        oms.create_block(ids, "trader1")
