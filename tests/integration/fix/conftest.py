@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from decimal import Decimal
@@ -14,6 +13,7 @@ import pytest
 from toms.app import Oms
 from toms.config import BrokerSettings, load_settings
 from toms.domain.ids import BrokerId
+from toms.services.waiting import CommitWaiter
 from toms.simulator.acceptor import BrokerConfig, SimulatedBroker
 from toms.simulator.matching import FillPolicy, MatchingConfig
 
@@ -21,35 +21,17 @@ T = TypeVar("T")
 WAIT = 20.0
 
 
-class Waiter:
-    """Event sink that lets a test wait for committed state without sleeping."""
+class Waiter(CommitWaiter):
+    """The OMS's commit waiter, failing the test instead of timing out."""
 
     def __init__(self, oms: Oms) -> None:
-        self.oms = oms
-        self.events: list[dict[str, object]] = []
-        self._cond = threading.Condition()
-
-    def publish(self, events: list[dict[str, object]]) -> None:
-        with self._cond:
-            self.events.extend(events)
-            self._cond.notify_all()
+        super().__init__(oms.read)
 
     def until(self, probe: Callable[[Any], T | None], timeout: float = WAIT) -> T:
-        """Re-run ``probe(uow)`` after each commit until it returns something truthy."""
-        result: list[T] = []
-
-        def ready() -> bool:
-            value = self.oms.read(probe)
-            if value:
-                result.append(value)
-                return True
-            return False
-
-        with self._cond:
-            if not self._cond.wait_for(ready, timeout):
-                raise AssertionError(f"condition not met within {timeout}s; last events: "
-                                     f"{[e['type'] for e in self.events[-10:]]}")  # fmt: skip
-        return result[0]
+        try:
+            return super().until(probe, timeout)
+        except TimeoutError as exc:
+            raise AssertionError(str(exc)) from None
 
 
 @pytest.fixture
