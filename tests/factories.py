@@ -97,7 +97,12 @@ class Broker:
         return list(self.order.apply_report(self.report(*args, **kwargs)))  # type: ignore[arg-type]
 
     def cancel_reject(
-        self, cl_ord_id: str, status: RoutedStatus | None, *, to: str = "cancel", reason: str = "too late"
+        self,
+        cl_ord_id: str,
+        status: RoutedStatus | None,
+        *,
+        to: str = "cancel",
+        reason: str = "too late",
     ) -> list[object]:
         self.clock += timedelta(seconds=1)
         reject = CancelReject(

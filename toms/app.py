@@ -38,8 +38,9 @@ class Oms:
         self.db = make_engine(self.settings.database_url)
         self.session_factory = make_session_factory(self.db)
         self.engine = Engine()
-        self.ctx = Context(uow=lambda: SqlUnitOfWork(self.session_factory), clock=self.clock,
-                           ids=self.ids)  # fmt: skip
+        self.ctx = Context(
+            uow=lambda: SqlUnitOfWork(self.session_factory), clock=self.clock, ids=self.ids
+        )
         self.fix: Any = None  # toms.fix.initiator.FixInitiator once started
 
     # ── lifecycle ──────────────────────────────────────────────────────────────────

@@ -75,10 +75,16 @@ class Settings:
 
     def initial_lots(self) -> list[TaxLot]:
         return [
-            TaxLot(LotId(f"SEED-{h.account_id}-{h.symbol}-{i}"), h.account_id, h.symbol,
-                   h.trade_date, h.quantity, h.quantity * h.unit_cost)
+            TaxLot(
+                LotId(f"SEED-{h.account_id}-{h.symbol}-{i}"),
+                h.account_id,
+                h.symbol,
+                h.trade_date,
+                h.quantity,
+                h.quantity * h.unit_cost,
+            )
             for i, h in enumerate(self.holdings, 1)
-        ]  # fmt: skip
+        ]
 
 
 class _Reader:
@@ -112,7 +118,7 @@ class _Reader:
             return Decimal(default)
         raw = self.data[name]
         if isinstance(raw, float):
-            raise self.fail(name, f"write {raw!r} as a string (\"{raw}\") so it stays exact")
+            raise self.fail(name, f'write {raw!r} as a string ("{raw}") so it stays exact')
         try:
             value = to_decimal(raw, self.key(name))
         except InvalidValue as exc:
@@ -135,7 +141,9 @@ class _Reader:
         items = self.data.get(name, [])
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             raise self.fail(name, "must be an array of tables ([[" + name + "]])")
-        return [_Reader(self.source, item, f"{self.key(name)}[{i}]") for i, item in enumerate(items)]
+        return [
+            _Reader(self.source, item, f"{self.key(name)}[{i}]") for i, item in enumerate(items)
+        ]
 
 
 def load_settings(path: Path | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:
@@ -183,7 +191,9 @@ def parse_settings(data: Mapping[str, Any], source: str, base: Path) -> Settings
     _unique(root, "securities", [s.symbol for s in securities])
     accounts = tuple(_account(r) for r in root.tables("accounts"))
     _unique(root, "accounts", [a.account_id for a in accounts])
-    holdings = tuple(_holding(r, {a.account_id for a in accounts}, set(prices)) for r in root.tables("holdings"))
+    holdings = tuple(
+        _holding(r, {a.account_id for a in accounts}, set(prices)) for r in root.tables("holdings")
+    )
 
     compliance: Mapping[str, Any] = {}
     compliance_source = ""
@@ -287,6 +297,9 @@ def _holding(r: _Reader, accounts: set[str], symbols: set[str]) -> HoldingSettin
     if not isinstance(trade_date, date):
         raise r.fail("trade_date", "must be a TOML date like 2025-03-14")
     return HoldingSettings(
-        AccountId(account), Symbol(symbol), r.decimal("quantity", positive=True),
-        r.decimal("unit_cost"), trade_date,
-    )  # fmt: skip
+        AccountId(account),
+        Symbol(symbol),
+        r.decimal("quantity", positive=True),
+        r.decimal("unit_cost"),
+        trade_date,
+    )

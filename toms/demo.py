@@ -53,16 +53,34 @@ PM_ORDERS = (
     PmOrder("ibm-family", "FAMILY", "IBM", Side.BUY, "100"),
     PmOrder("jpm-income", "INCOME", "JPM", Side.SELL, "600", OrderType.LIMIT, limit="201.00"),
     PmOrder("nvda-growth", "GROWTH", "NVDA", Side.BUY, "1000", OrderType.STOP, stop="123.00"),
-    PmOrder("nvda-alpha", "ALPHA", "NVDA", Side.BUY, "2000",
-            why="ALPHA already holds ~9.9% of NAV in NVDA: position limit"),
+    PmOrder(
+        "nvda-alpha",
+        "ALPHA",
+        "NVDA",
+        Side.BUY,
+        "2000",
+        why="ALPHA already holds ~9.9% of NAV in NVDA: position limit",
+    ),
     PmOrder("aapl-fat", "GROWTH", "AAPL", Side.BUY, "200000", why="fat finger: 200,000 shares"),
-    PmOrder("msft-family", "FAMILY", "MSFT", Side.BUY, "600",
-            why="22% of NAV in one name: blocked, then overridden by compliance"),
+    PmOrder(
+        "msft-family",
+        "FAMILY",
+        "MSFT",
+        Side.BUY,
+        "600",
+        why="22% of NAV in one name: blocked, then overridden by compliance",
+    ),
     PmOrder("sap-europa", "EUROPA", "SAP", Side.BUY, "200", OrderType.LIMIT, limit="176.00"),
     PmOrder("aapl-growth", "GROWTH", "AAPL", Side.SELL, "700", OrderType.LIMIT, limit="192.00"),
-    PmOrder("ibm-alpha-sell", "ALPHA", "IBM", Side.SELL, "1000",
-            why="sells IBM bought last month at 190: a short-term loss"),
-)  # fmt: skip
+    PmOrder(
+        "ibm-alpha-sell",
+        "ALPHA",
+        "IBM",
+        Side.SELL,
+        "1000",
+        why="sells IBM bought last month at 190: a short-term loss",
+    ),
+)
 
 
 @dataclass
@@ -79,12 +97,21 @@ class DemoResult:
 def demo_settings(data_dir: Path, port: int, base: Settings | None = None) -> Settings:
     base = base or load_settings()
     brokers = tuple(
-        BrokerSettings(BrokerId(b), version, "TOMS", "SIMBROKER", "127.0.0.1", port,
-                       heartbeat_seconds=30, reconnect_seconds=1)
+        BrokerSettings(
+            BrokerId(b),
+            version,
+            "TOMS",
+            "SIMBROKER",
+            "127.0.0.1",
+            port,
+            heartbeat_seconds=30,
+            reconnect_seconds=1,
+        )
         for b, version in (("SIM", "FIX.4.4"), ("SIM42", "FIX.4.2"))
-    )  # fmt: skip
-    return replace(base, data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'toms.db'}",
-                   brokers=brokers)  # fmt: skip
+    )
+    return replace(
+        base, data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'toms.db'}", brokers=brokers
+    )
 
 
 def run_demo(
@@ -97,10 +124,14 @@ def run_demo(
     data_dir = (data_dir or Path(tempfile.mkdtemp(prefix="toms-demo-"))).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     base = base or load_settings()
-    broker = SimulatedBroker(BrokerConfig(
-        port=0, data_dir=data_dir / "sim-broker", prices=dict(base.prices),
-        matching=MatchingConfig(fill_policy=FillPolicy(partial_fills=3)),
-    ))  # fmt: skip
+    broker = SimulatedBroker(
+        BrokerConfig(
+            port=0,
+            data_dir=data_dir / "sim-broker",
+            prices=dict(base.prices),
+            matching=MatchingConfig(fill_policy=FillPolicy(partial_fills=3)),
+        )
+    )
     broker.start()
     settings = demo_settings(data_dir, broker.port, base)
     if database_url:
@@ -119,8 +150,14 @@ def run_demo(
 
 
 class _Day:
-    def __init__(self, oms: Oms, broker: SimulatedBroker, waiter: CommitWaiter,
-                 result: DemoResult, out: Callable[[str], None]) -> None:  # fmt: skip
+    def __init__(
+        self,
+        oms: Oms,
+        broker: SimulatedBroker,
+        waiter: CommitWaiter,
+        result: DemoResult,
+        out: Callable[[str], None],
+    ) -> None:
         self.oms, self.broker, self.waiter, self.r, self.say = oms, broker, waiter, result, out
 
     def play(self) -> None:
@@ -143,45 +180,68 @@ class _Day:
         self.say("09:30  PMs submit orders; pre-trade compliance checks each one")
         for o in PM_ORDERS:
             order = self.oms.submit_order(
-                account_id=o.account, symbol=o.symbol, side=o.side, quantity=Decimal(o.qty),
-                order_type=o.order_type, user=f"pm-{o.account.lower()}",
+                account_id=o.account,
+                symbol=o.symbol,
+                side=o.side,
+                quantity=Decimal(o.qty),
+                order_type=o.order_type,
+                user=f"pm-{o.account.lower()}",
                 limit_price=Decimal(o.limit) if o.limit else None,
                 stop_price=Decimal(o.stop) if o.stop else None,
-            )  # fmt: skip
+            )
             self.r.orders[o.key] = order
             verdict = "ACCEPTED" if order.status is OrderStatus.ACCEPTED else "BLOCKED "
-            detail = f"  ({self._blocking_rules(order)})" if order.status is OrderStatus.BLOCKED else ""
-            self.say(f"       {verdict} {o.account:<7} {o.side.value:<5} {o.qty:>7} {o.symbol:<5}"
-                     f" {_terms(o)}{detail}")  # fmt: skip
+            detail = (
+                f"  ({self._blocking_rules(order)})" if order.status is OrderStatus.BLOCKED else ""
+            )
+            self.say(
+                f"       {verdict} {o.account:<7} {o.side.value:<5} {o.qty:>7} {o.symbol:<5}"
+                f" {_terms(o)}{detail}"
+            )
 
     def compliance_override(self) -> None:
         order = self.r.orders["msft-family"]
         reason = "client-directed purchase; IPS exception #17 approved by the CCO"
-        self.r.orders["msft-family"] = self.oms.override(order.order_id, "cco", ["compliance"], reason)
-        self.say(f"09:35  compliance (cco) overrides FAMILY MSFT: \"{reason}\"\n")
+        self.r.orders["msft-family"] = self.oms.override(
+            order.order_id, "cco", ["compliance"], reason
+        )
+        self.say(f'09:35  compliance (cco) overrides FAMILY MSFT: "{reason}"\n')
 
     # ── trader builds blocks and routes ─────────────────────────────────────────────
     def route_blocks(self) -> None:
         self.say("09:40  trader builds blocks and routes them")
         plan: list[tuple[str, list[str], str, OrderType, dict[str, Decimal]]] = [
             ("IBM buy", ["ibm-growth", "ibm-alpha", "ibm-family"], "SIM", OrderType.MARKET, {}),
-            ("JPM sell", ["jpm-income"], "SIM42", OrderType.LIMIT,
-             {"limit_price": Decimal("201.00")}),
+            (
+                "JPM sell",
+                ["jpm-income"],
+                "SIM42",
+                OrderType.LIMIT,
+                {"limit_price": Decimal("201.00")},
+            ),
             ("NVDA buy", ["nvda-growth"], "SIM", OrderType.STOP, {"stop_price": Decimal("123.00")}),
             ("MSFT buy", ["msft-family"], "SIM", OrderType.MARKET, {}),
             ("SAP buy", ["sap-europa"], "SIM", OrderType.LIMIT, {"limit_price": Decimal("176.00")}),
-            ("AAPL sell", ["aapl-growth"], "SIM", OrderType.LIMIT,
-             {"limit_price": Decimal("192.00")}),
+            (
+                "AAPL sell",
+                ["aapl-growth"],
+                "SIM",
+                OrderType.LIMIT,
+                {"limit_price": Decimal("192.00")},
+            ),
             ("IBM sell", ["ibm-alpha-sell"], "SIM42", OrderType.MARKET, {}),
-        ]  # fmt: skip
+        ]
         for name, keys, broker, order_type, prices in plan:
             block = self.oms.create_block([self.r.orders[k].order_id for k in keys], "trader1")
-            routed = self.oms.route_block(block.block_id, broker=broker, order_type=order_type,
-                                          user="trader1", **prices)  # fmt: skip
+            routed = self.oms.route_block(
+                block.block_id, broker=broker, order_type=order_type, user="trader1", **prices
+            )
             self.r.blocks[name], self.r.routed[name] = block.block_id, routed.routed_order_id
             terms = " ".join(str(v) for v in prices.values())
-            self.say(f"       {name:<9} {block.quantity:>6} shares, {len(keys)} account(s) -> "
-                     f"{broker} {order_type.value} {terms}".rstrip())  # fmt: skip
+            self.say(
+                f"       {name:<9} {block.quantity:>6} shares, {len(keys)} account(s) -> "
+                f"{broker} {order_type.value} {terms}".rstrip()
+            )
         self._wait_status("IBM buy", "filled")
         self._wait_status("IBM sell", "filled")
         self._wait_status("MSFT buy", "filled")
@@ -198,10 +258,16 @@ class _Day:
         self.oms.cancel(self.r.routed["SAP buy"], "trader1")
         self._wait_status("SAP buy", "canceled")
         self.say("       trader cancels the SAP limit buy: pending cancel, then canceled")
-        self.oms.replace(self.r.routed["AAPL sell"], "trader1", quantity=Decimal("600"),
-                         limit_price=Decimal("191.00"))  # fmt: skip
-        self.waiter.until(lambda uow: uow.routed.get(self.r.routed["AAPL sell"]).order_qty
-                          == Decimal(600), WAIT_SECONDS)  # fmt: skip
+        self.oms.replace(
+            self.r.routed["AAPL sell"],
+            "trader1",
+            quantity=Decimal("600"),
+            limit_price=Decimal("191.00"),
+        )
+        self.waiter.until(
+            lambda uow: uow.routed.get(self.r.routed["AAPL sell"]).order_qty == Decimal(600),
+            WAIT_SECONDS,
+        )
         self.say("       trader replaces the AAPL sell: 700 @ 192.00 -> 600 @ 191.00")
         self._move("AAPL", "191.20")
         self._wait_status("AAPL sell", "filled")
@@ -222,13 +288,18 @@ class _Day:
             commission = (filled * COMMISSION_PER_SHARE).quantize(Decimal("0.01"), ROUND_HALF_UP)
             record = self.oms.allocate(block_id, "ops1", ["operations"], commission=commission)
             shares = ", ".join(f"{a.account_id} {a.quantity}" for a in record.outputs if a.quantity)
-            self.say(f"       {name:<9} {filled:>6} @ {_px(record.inputs.average_price)}  "
-                     f"commission {commission}  -> {shares}")  # fmt: skip
+            self.say(
+                f"       {name:<9} {filled:>6} @ {_px(record.inputs.average_price)}  "
+                f"commission {commission}  -> {shares}"
+            )
             self.r.allocations.append(block_id)
         for block_id in self.r.allocations:
-            self.waiter.until(lambda uow, b=block_id: all(
-                a.status in ("accepted", "rejected") for a in uow.allocations.for_block(b)),
-                WAIT_SECONDS)  # fmt: skip
+            self.waiter.until(
+                lambda uow, b=block_id: all(
+                    a.status in ("accepted", "rejected") for a in uow.allocations.for_block(b)
+                ),
+                WAIT_SECONDS,
+            )
         self.say("       broker acknowledged every AllocationInstruction (35=J -> 35=P)\n")
 
     def end_of_day(self) -> None:
@@ -252,8 +323,10 @@ class _Day:
     def _wait_status(self, name: str, status: str) -> None:
         rid = self.r.routed[name]
         self.waiter.until(lambda uow: uow.routed.get(rid).status.value == status, WAIT_SECONDS)
-        self.waiter.until(lambda uow: uow.blocks.require(self.r.blocks[name]).status
-                          is not BlockStatus.ROUTED, WAIT_SECONDS)  # fmt: skip
+        self.waiter.until(
+            lambda uow: uow.blocks.require(self.r.blocks[name]).status is not BlockStatus.ROUTED,
+            WAIT_SECONDS,
+        )
 
     def _blocking_rules(self, order: Order) -> str:
         def rules(uow: Any) -> list[str]:
@@ -277,8 +350,12 @@ def summarise(uow: Any) -> dict[str, Any]:
     routed_status: dict[str, int] = {}
     for r in routed:
         routed_status[r.status.value] = routed_status.get(r.status.value, 0) + 1
-    overrides = [e for o in orders for e in uow.audit.for_entity("order", o.order_id)
-                 if e.event_type == "ComplianceOverridden"]  # fmt: skip
+    overrides = [
+        e
+        for o in orders
+        for e in uow.audit.for_entity("order", o.order_id)
+        if e.event_type == "ComplianceOverridden"
+    ]
     gain = {"short_term": Decimal(0), "long_term": Decimal(0)}
     for row in realized:
         gain[row.term] += row.proceeds - row.cost_basis + row.wash_sale_disallowed
@@ -290,8 +367,9 @@ def summarise(uow: Any) -> dict[str, Any]:
         "routed_by_status": dict(sorted(routed_status.items())),
         "fills": len(fills),
         "filled_shares": sum((f.quantity for f in fills), Decimal(0)),
-        "allocations": {a.status: sum(1 for b in allocations if b.status == a.status)
-                        for a in allocations},  # fmt: skip
+        "allocations": {
+            a.status: sum(1 for b in allocations if b.status == a.status) for a in allocations
+        },
         "realized_short_term": gain["short_term"],
         "realized_long_term": gain["long_term"],
         "wash_sales": len(uow.ledger.wash_sales()),
@@ -306,13 +384,15 @@ def format_summary(s: dict[str, Any]) -> list[str]:
         "Summary",
         f"  PM orders        {s['orders']}  {_counts(s['orders_by_status'])}",
         f"  overrides        {s['compliance_overrides']} (compliance, with reason, audited)",
-        f"  broker orders    {sum(s['routed_by_status'].values())}  {_counts(s['routed_by_status'])}",
+        f"  broker orders    {sum(s['routed_by_status'].values())}  "
+        f"{_counts(s['routed_by_status'])}",
         f"  fills            {s['fills']} executions, {s['filled_shares']} shares",
         f"  allocations      {_counts(s['allocations'])} (AllocationInstruction acks)",
         f"  realized P&L     short-term {_money(s['realized_short_term'])}, "
         f"long-term {_money(s['realized_long_term'])} (reportable, after wash sales)",
-        f"  wash sales       {s['wash_sales']} (loss disallowed {_money(s['wash_sale_disallowed'])},"
-        " added to the replacement lot's basis)",
+        f"  wash sales       {s['wash_sales']} "
+        f"(loss disallowed {_money(s['wash_sale_disallowed'])}, "
+        "added to the replacement lot's basis)",
         f"  tax lots open    {s['lots']}",
         f"  unmatched or inconsistent broker reports: {s['flagged_executions']}",
     ]

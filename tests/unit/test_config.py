@@ -59,26 +59,47 @@ def test_shipped_example_config_loads() -> None:
 @pytest.mark.parametrize(
     ("edit", "key", "problem"),
     [
-        (lambda t: t.replace('cash = "1000000.005"', "cash = 1000000.5"), "accounts[0].cash",
-         "as a string"),
-        (lambda t: t.replace('cash = "1000000.005"', 'cash = "-5"'), "accounts[0].cash",
-         "must not be negative"),
-        (lambda t: t.replace('lot_size = "100"', 'lot_size = "0"'), "securities[0].lot_size",
-         "must be positive"),
+        (
+            lambda t: t.replace('cash = "1000000.005"', "cash = 1000000.5"),
+            "accounts[0].cash",
+            "as a string",
+        ),
+        (
+            lambda t: t.replace('cash = "1000000.005"', 'cash = "-5"'),
+            "accounts[0].cash",
+            "must not be negative",
+        ),
+        (
+            lambda t: t.replace('lot_size = "100"', 'lot_size = "0"'),
+            "securities[0].lot_size",
+            "must be positive",
+        ),
         (lambda t: t.replace('name = "Fund"\n', ""), "accounts[0].name", "is missing"),
         (lambda t: t.replace("port = 9878", 'port = "x"'), "brokers[0].port", "must be int"),
         (lambda t: t.replace("port = 9878", "port = 70000"), "brokers[0].port", "not a TCP port"),
-        (lambda t: t + '\n[[brokers]]\nid = "SIM"\ntarget_comp_id = "B"\nport = 1\n', "brokers",
-         "defined twice"),
-        (lambda t: t.replace('account = "A1"', 'account = "NOPE"'), "holdings[0].account",
-         "not a configured account"),
+        (
+            lambda t: t + '\n[[brokers]]\nid = "SIM"\ntarget_comp_id = "B"\nport = 1\n',
+            "brokers",
+            "defined twice",
+        ),
+        (
+            lambda t: t.replace('account = "A1"', 'account = "NOPE"'),
+            "holdings[0].account",
+            "not a configured account",
+        ),
         (lambda t: t + "\n[surprise]\nx = 1\n", "surprise", "unknown section"),
-        (lambda t: t.replace('[[brokers]]\n', '[[brokers]]\nfix_version = "FIX.5.0"\n'),
-         "brokers[0].fix_version", "is not one of"),
-        (lambda t: t.replace('[[accounts]]\n', '[[accounts]]\ntax_lot_method = "random"\n'),
-         "accounts[0].tax_lot_method", "is not one of"),
+        (
+            lambda t: t.replace("[[brokers]]\n", '[[brokers]]\nfix_version = "FIX.5.0"\n'),
+            "brokers[0].fix_version",
+            "is not one of",
+        ),
+        (
+            lambda t: t.replace("[[accounts]]\n", '[[accounts]]\ntax_lot_method = "random"\n'),
+            "accounts[0].tax_lot_method",
+            "is not one of",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_values_name_the_key(tmp_path: Path, edit, key: str, problem: str) -> None:  # type: ignore[no-untyped-def]
     path = write(tmp_path, edit(GOOD))
     with pytest.raises(ConfigError) as info:

@@ -10,12 +10,18 @@ from toms.config import Settings, load_settings
 
 
 def add_config_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, default=None,
-                        help="configuration file (default: config/toms.toml)")  # fmt: skip
-    parser.add_argument("--database", default=None,
-                        help="database URL, overriding the configuration")  # fmt: skip
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help="data directory for the database file and FIX logs")  # fmt: skip
+    parser.add_argument(
+        "--config", type=Path, default=None, help="configuration file (default: config/toms.toml)"
+    )
+    parser.add_argument(
+        "--database", default=None, help="database URL, overriding the configuration"
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="data directory for the database file and FIX logs",
+    )
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

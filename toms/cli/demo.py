@@ -10,8 +10,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser = subparsers.add_parser(
         "demo", help="run the OMS and a simulated broker through a trading day"
     )
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help="where to keep the database and FIX logs (default: a new temp dir)")  # fmt: skip
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="where to keep the database and FIX logs (default: a new temp dir)",
+    )
     parser.add_argument("--database", default=None, help="database URL instead of SQLite")
     parser.set_defaults(handler=run)
 

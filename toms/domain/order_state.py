@@ -127,17 +127,29 @@ TRANSITIONS: Final[Mapping[tuple[S, Trigger], frozenset[S]]] = {
     **{
         (status, K.TRADE_CORRECT): _AFTER_BUST | ({status} & PENDING_REQUEST)
         for status in (
-            S.NEW, S.PARTIALLY_FILLED, S.FILLED, S.CANCELED, S.EXPIRED,
-            S.DONE_FOR_DAY, S.PENDING_CANCEL, S.PENDING_REPLACE,
+            S.NEW,
+            S.PARTIALLY_FILLED,
+            S.FILLED,
+            S.CANCELED,
+            S.EXPIRED,
+            S.DONE_FOR_DAY,
+            S.PENDING_CANCEL,
+            S.PENDING_REPLACE,
         )
-    },  # fmt: skip
+    },
     **{
         (status, K.TRADE_CANCEL): _AFTER_BUST | ({status} & PENDING_REQUEST)
         for status in (
-            S.NEW, S.PARTIALLY_FILLED, S.FILLED, S.CANCELED, S.EXPIRED,
-            S.DONE_FOR_DAY, S.PENDING_CANCEL, S.PENDING_REPLACE,
+            S.NEW,
+            S.PARTIALLY_FILLED,
+            S.FILLED,
+            S.CANCELED,
+            S.EXPIRED,
+            S.DONE_FOR_DAY,
+            S.PENDING_CANCEL,
+            S.PENDING_REPLACE,
         )
-    },  # fmt: skip
+    },
     # ── Order status answers (ExecType I) never move the order; they are compared.
     **{(status, K.ORDER_STATUS): frozenset(S) for status in S if status is not S.PENDING_NEW},
 }

@@ -79,7 +79,8 @@ class Order:
         require_utc(self.created_at, "created_at")
         if self.filled_quantity < ZERO or self.filled_quantity > self.quantity:
             raise InvalidValue(
-                f"order {self.order_id}: filled quantity {self.filled_quantity} outside 0..{self.quantity}"
+                f"order {self.order_id}: filled quantity {self.filled_quantity} "
+                f"outside 0..{self.quantity}"
             )
 
     @property

@@ -184,9 +184,11 @@ class RoutedOrder:
             RequestKind.REPLACE, cl_ord_id, orig, quantity, limit_price, stop_price
         )
         return [
-            ReplaceRequested(at, self.routed_order_id, cl_ord_id, orig, quantity, limit_price, stop_price),
+            ReplaceRequested(
+                at, self.routed_order_id, cl_ord_id, orig, quantity, limit_price, stop_price
+            ),
             self._move(S.PENDING_REPLACE, at, None, None, "replace requested"),
-        ]  # fmt: skip
+        ]
 
     def _check_request(self, trigger: LocalTrigger, cl_ord_id: ClOrdId) -> None:
         if self.pending is not None:
@@ -196,7 +198,8 @@ class RoutedOrder:
             )
         if allowed_next(self.status, trigger) is None:
             raise InvalidTransition(
-                f"order {self.routed_order_id} is {self.status.value}: cannot {trigger.value.split('_')[0]}"
+                f"order {self.routed_order_id} is {self.status.value}: "
+                f"cannot {trigger.value.split('_')[0]}"
             )
         if cl_ord_id in self.cl_ord_ids:
             raise InvalidOrder(f"ClOrdID {cl_ord_id} was already used by this order")
@@ -223,8 +226,8 @@ class RoutedOrder:
         new_status = reject.status if reject.status in allowed else restored
         if new_status is None or new_status not in allowed:
             raise InconsistentReport(
-                f"order {self.routed_order_id}: cancel reject says {reject.status} while toms holds "
-                f"{self.status.value}"
+                f"order {self.routed_order_id}: cancel reject says {reject.status} "
+                f"while toms holds {self.status.value}"
             )
         self.pending = None
         events: list[DomainEvent] = [
@@ -286,27 +289,45 @@ class RoutedOrder:
                     f"got {report.last_qty} @ {report.last_px}"
                 )
             fills.append(
-                Fill(report.exec_id, self.routed_order_id, report.last_qty, report.last_px,
-                     report.transact_time)
-            )  # fmt: skip
+                Fill(
+                    report.exec_id,
+                    self.routed_order_id,
+                    report.last_qty,
+                    report.last_px,
+                    report.transact_time,
+                )
+            )
         elif kind in (ExecKind.TRADE_CANCEL, ExecKind.TRADE_CORRECT):
             index = self._fill_index(report)
             old = fills[index]
-            fills[index] = Fill(old.exec_id, old.routed_order_id, old.quantity, old.price,
-                                old.executed_at, busted=True)  # fmt: skip
+            fills[index] = Fill(
+                old.exec_id,
+                old.routed_order_id,
+                old.quantity,
+                old.price,
+                old.executed_at,
+                busted=True,
+            )
             if kind is ExecKind.TRADE_CORRECT:
                 if report.last_qty <= ZERO or report.last_px is None or report.last_px <= ZERO:
                     raise InconsistentReport(
                         f"correction {report.exec_id} needs the corrected LastQty and LastPx"
                     )
                 fills.append(
-                    Fill(report.exec_id, self.routed_order_id, report.last_qty, report.last_px,
-                         old.executed_at)
-                )  # fmt: skip
+                    Fill(
+                        report.exec_id,
+                        self.routed_order_id,
+                        report.last_qty,
+                        report.last_px,
+                        old.executed_at,
+                    )
+                )
         elif kind is ExecKind.REPLACED:
             pending = self.pending
-            if pending is None or pending.kind is not RequestKind.REPLACE or (
-                report.cl_ord_id != pending.cl_ord_id
+            if (
+                pending is None
+                or pending.kind is not RequestKind.REPLACE
+                or (report.cl_ord_id != pending.cl_ord_id)
             ):
                 raise InconsistentReport(
                     f"replace report {report.exec_id} carries ClOrdID {report.cl_ord_id}, "
@@ -373,21 +394,38 @@ class RoutedOrder:
         avg = self.avg_px or ZERO
         if kind is ExecKind.TRADE:
             events.append(
-                FillBooked(at, self.routed_order_id, report.exec_id, report.last_qty,
-                           report.last_px or ZERO, plan.cum, avg, late)
-            )  # fmt: skip
+                FillBooked(
+                    at,
+                    self.routed_order_id,
+                    report.exec_id,
+                    report.last_qty,
+                    report.last_px or ZERO,
+                    plan.cum,
+                    avg,
+                    late,
+                )
+            )
         elif kind is ExecKind.TRADE_CANCEL and report.exec_ref_id:
             old = old_fills[report.exec_ref_id]
             events.append(
-                FillBusted(at, self.routed_order_id, report.exec_id, old.exec_id, old.quantity,
-                           old.price)
-            )  # fmt: skip
+                FillBusted(
+                    at, self.routed_order_id, report.exec_id, old.exec_id, old.quantity, old.price
+                )
+            )
         elif kind is ExecKind.TRADE_CORRECT and report.exec_ref_id:
             old = old_fills[report.exec_ref_id]
             events.append(
-                FillCorrected(at, self.routed_order_id, report.exec_id, old.exec_id, old.quantity,
-                              old.price, report.last_qty, report.last_px or ZERO)
-            )  # fmt: skip
+                FillCorrected(
+                    at,
+                    self.routed_order_id,
+                    report.exec_id,
+                    old.exec_id,
+                    old.quantity,
+                    old.price,
+                    report.last_qty,
+                    report.last_px or ZERO,
+                )
+            )
         elif kind is ExecKind.REPLACED:
             pending = self.pending
             assert pending is not None  # _plan refused a replace report without a request
@@ -397,25 +435,40 @@ class RoutedOrder:
             self._adopt(report.cl_ord_id)
             self.pending = None
             events.append(
-                RoutedOrderReplaced(at, self.routed_order_id, report.cl_ord_id,
-                                    report.orig_cl_ord_id or pending.orig_cl_ord_id,
-                                    self.order_qty, self.limit_price, self.stop_price)
-            )  # fmt: skip
+                RoutedOrderReplaced(
+                    at,
+                    self.routed_order_id,
+                    report.cl_ord_id,
+                    report.orig_cl_ord_id or pending.orig_cl_ord_id,
+                    self.order_qty,
+                    self.limit_price,
+                    self.stop_price,
+                )
+            )
         elif kind is ExecKind.RESTATED:
             self.order_qty = plan.order_qty
             if report.limit_price is not None and self.order_type.needs_limit_price:
                 self.limit_price = report.limit_price
             events.append(
-                RoutedOrderRestated(at, self.routed_order_id, report.exec_id, self.order_qty,
-                                    self.limit_price, report.text)
-            )  # fmt: skip
+                RoutedOrderRestated(
+                    at,
+                    self.routed_order_id,
+                    report.exec_id,
+                    self.order_qty,
+                    self.limit_price,
+                    report.text,
+                )
+            )
         elif kind is ExecKind.CANCELED:
             if self.pending is not None and report.cl_ord_id == self.pending.cl_ord_id:
                 self._adopt(report.cl_ord_id)
             self.pending = None
         if plan.status is not self.status:
             still_waiting = self.pending is not None and self.status in PENDING_REQUEST
-            if still_waiting and plan.status in (S.NEW, S.PARTIALLY_FILLED):  # fill or ack that passed our request: still waiting on it
+            if still_waiting and plan.status in (
+                S.NEW,
+                S.PARTIALLY_FILLED,
+            ):  # fill or ack that passed our request: still waiting on it
                 self.previous_status = plan.status
             else:
                 events.append(self._move(plan.status, at, report.exec_id, kind, report.text))
@@ -446,7 +499,9 @@ class RoutedOrder:
         theirs = f"{report.status.value} cum={report.cum_qty} leaves={report.leaves_qty}"
         if report.status is self.status and report.cum_qty == self.cum_qty:
             return []
-        return [StatusMismatch(report.transact_time, self.routed_order_id, report.exec_id, ours, theirs)]
+        return [
+            StatusMismatch(report.transact_time, self.routed_order_id, report.exec_id, ours, theirs)
+        ]
 
 
 @dataclass(slots=True)
@@ -455,4 +510,3 @@ class _Plan:
     order_qty: Decimal
     cum: Decimal
     status: S
-

@@ -77,7 +77,7 @@ class TaxLotMethod(StrEnum):
 
 def to_decimal(value: object, field: str) -> Decimal:
     """Parse ``value`` into a finite Decimal, refusing floats so no binary rounding sneaks in."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise InvalidValue(f"{field}: {value!r} must be given as a string or integer, not float")
     if isinstance(value, Decimal):
         result = value

@@ -34,8 +34,12 @@ from toms.services.executions import (
 )
 
 log = logging.getLogger(__name__)
-_FIX_ERRORS = (fix.FieldNotFound, fix.IncorrectDataFormat, fix.IncorrectTagValue,
-               fix.UnsupportedMessageType)  # fmt: skip
+_FIX_ERRORS = (
+    fix.FieldNotFound,
+    fix.IncorrectDataFormat,
+    fix.IncorrectTagValue,
+    fix.UnsupportedMessageType,
+)
 
 
 class DeadLetters:
@@ -46,8 +50,12 @@ class DeadLetters:
         self._lock = threading.Lock()
 
     def write(self, session: str, raw: str, error: str) -> None:
-        record = {"at": datetime.now(UTC).isoformat(), "session": session, "error": error,
-                  "raw": raw}  # fmt: skip
+        record = {
+            "at": datetime.now(UTC).isoformat(),
+            "session": session,
+            "error": error,
+            "raw": raw,
+        }
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as fh:
@@ -82,10 +90,10 @@ class OmsApplication(fix.Application):  # type: ignore[misc]
         self._on_logon = on_logon
 
     # ── session events ─────────────────────────────────────────────────────────────
-    def onCreate(self, session_id: fix.SessionID) -> None:  # noqa: N802 - QuickFIX names
+    def onCreate(self, session_id: fix.SessionID) -> None:
         self._guard("onCreate", session_id, lambda: self._status(session_id))
 
-    def onLogon(self, session_id: fix.SessionID) -> None:  # noqa: N802
+    def onLogon(self, session_id: fix.SessionID) -> None:
         def logon() -> None:
             broker = self._status(session_id, logged_on=True, last_logon=datetime.now(UTC))
             if self._on_logon is not None and broker:
@@ -93,17 +101,20 @@ class OmsApplication(fix.Application):  # type: ignore[misc]
 
         self._guard("onLogon", session_id, logon)
 
-    def onLogout(self, session_id: fix.SessionID) -> None:  # noqa: N802
-        self._guard("onLogout", session_id,
-                    lambda: self._status(session_id, logged_on=False, last_logout=datetime.now(UTC)))  # fmt: skip
+    def onLogout(self, session_id: fix.SessionID) -> None:
+        self._guard(
+            "onLogout",
+            session_id,
+            lambda: self._status(session_id, logged_on=False, last_logout=datetime.now(UTC)),
+        )
 
-    def toAdmin(self, message: fix.Message, session_id: fix.SessionID) -> None:  # noqa: N802
+    def toAdmin(self, message: fix.Message, session_id: fix.SessionID) -> None:
         self._guard("toAdmin", session_id, lambda: self._status(session_id))
 
-    def toApp(self, message: fix.Message, session_id: fix.SessionID) -> None:  # noqa: N802
+    def toApp(self, message: fix.Message, session_id: fix.SessionID) -> None:
         self._guard("toApp", session_id, lambda: self._status(session_id))
 
-    def fromAdmin(self, message: fix.Message, session_id: fix.SessionID) -> None:  # noqa: N802
+    def fromAdmin(self, message: fix.Message, session_id: fix.SessionID) -> None:
         def admin() -> None:
             msg_type = message.getHeader().getField(35)
             if msg_type == "0":
@@ -116,7 +127,7 @@ class OmsApplication(fix.Application):  # type: ignore[misc]
         self._guard("fromAdmin", session_id, admin)
 
     # ── application messages ───────────────────────────────────────────────────────
-    def fromApp(self, message: fix.Message, session_id: fix.SessionID) -> None:  # noqa: N802
+    def fromApp(self, message: fix.Message, session_id: fix.SessionID) -> None:
         raw = message.toString()
         session = session_id.toString()
         try:
@@ -135,22 +146,28 @@ class OmsApplication(fix.Application):  # type: ignore[misc]
             except Exception:
                 log.critical("DEAD LETTER WRITE FAILED; raw message follows: %s", raw)
 
-    def _dispatch(self, message: fix.Message, session_id: fix.SessionID, session: str, raw: str) -> None:
+    def _dispatch(
+        self, message: fix.Message, session_id: fix.SessionID, session: str, raw: str
+    ) -> None:
         msg_type = message.getHeader().getField(35)
         fields = QuickfixFields(message)
         now = datetime.now(UTC)
         self._status(session_id)
         if msg_type == "8":
             report = codec.execution_report(fields, now)
-            self._engine.call(apply_execution_report, self._ctx, session, report, raw,
-                              timeout=self._timeout)  # fmt: skip
+            self._engine.call(
+                apply_execution_report, self._ctx, session, report, raw, timeout=self._timeout
+            )
         elif msg_type == "9":
             reject = codec.cancel_reject(fields, now)
-            self._engine.call(apply_cancel_reject, self._ctx, session, reject, timeout=self._timeout)
+            self._engine.call(
+                apply_cancel_reject, self._ctx, session, reject, timeout=self._timeout
+            )
         elif msg_type == "P":
             alloc_id, accepted, text = codec.allocation_ack(fields)
-            self._engine.call(apply_allocation_ack, self._ctx, alloc_id, accepted, text,
-                              timeout=self._timeout)  # fmt: skip
+            self._engine.call(
+                apply_allocation_ack, self._ctx, alloc_id, accepted, text, timeout=self._timeout
+            )
         elif msg_type == "j":
             self._record(session_id, "BusinessRejectReceived", message)
         else:
@@ -159,12 +176,22 @@ class OmsApplication(fix.Application):  # type: ignore[misc]
     # ── helpers ────────────────────────────────────────────────────────────────────
     def _record(self, session_id: fix.SessionID, event_type: str, message: fix.Message) -> None:
         fields = QuickfixFields(message)
-        payload = {"raw": message.toString().replace("\x01", "|"),
-                   "ref_seq_num": fields.get(45), "ref_msg_type": fields.get(372),
-                   "ref_tag": fields.get(371), "reason": fields.get(373) or fields.get(380),
-                   "text": fields.get(58)}  # fmt: skip
-        self._engine.call(record_session_message, self._ctx, session_id.toString(), event_type,
-                          payload, timeout=self._timeout)  # fmt: skip
+        payload = {
+            "raw": message.toString().replace("\x01", "|"),
+            "ref_seq_num": fields.get(45),
+            "ref_msg_type": fields.get(372),
+            "ref_tag": fields.get(371),
+            "reason": fields.get(373) or fields.get(380),
+            "text": fields.get(58),
+        }
+        self._engine.call(
+            record_session_message,
+            self._ctx,
+            session_id.toString(),
+            event_type,
+            payload,
+            timeout=self._timeout,
+        )
 
     def _status(self, session_id: fix.SessionID, **changes: object) -> str | None:
         key = session_id.toString()
@@ -182,5 +209,8 @@ class OmsApplication(fix.Application):  # type: ignore[misc]
         try:
             action()
         except Exception:
-            log.exception("%s failed for %s (ignored: QuickFIX must keep running)", name,
-                          session_id.toString())  # fmt: skip
+            log.exception(
+                "%s failed for %s (ignored: QuickFIX must keep running)",
+                name,
+                session_id.toString(),
+            )

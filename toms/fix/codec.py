@@ -9,10 +9,10 @@ application turns that into the reject QuickFIX sends back.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Final, TypeVar
 
 from toms.allocation.record import AllocationRecord
@@ -41,31 +41,61 @@ LEAVES_QTY, CXL_REJ_REASON, EXPIRE_DATE, CXL_REJ_RESPONSE_TO = 151, 102, 432, 43
 
 SIDE_CODES: Final = {Side.BUY: "1", Side.SELL: "2", Side.SELL_SHORT: "5", Side.BUY_TO_COVER: "1"}
 ORD_TYPE_CODES: Final = {
-    OrderType.MARKET: "1", OrderType.LIMIT: "2", OrderType.STOP: "3", OrderType.STOP_LIMIT: "4",
-}  # fmt: skip
+    OrderType.MARKET: "1",
+    OrderType.LIMIT: "2",
+    OrderType.STOP: "3",
+    OrderType.STOP_LIMIT: "4",
+}
 TIF_CODES: Final = {
-    TimeInForce.DAY: "0", TimeInForce.GTC: "1", TimeInForce.IOC: "3", TimeInForce.FOK: "4",
+    TimeInForce.DAY: "0",
+    TimeInForce.GTC: "1",
+    TimeInForce.IOC: "3",
+    TimeInForce.FOK: "4",
     TimeInForce.GTD: "6",
-}  # fmt: skip
+}
 ORD_STATUS_CODES: Final = {
-    "0": RoutedStatus.NEW, "1": RoutedStatus.PARTIALLY_FILLED, "2": RoutedStatus.FILLED,
-    "3": RoutedStatus.DONE_FOR_DAY, "4": RoutedStatus.CANCELED, "5": RoutedStatus.REPLACED,
-    "6": RoutedStatus.PENDING_CANCEL, "7": RoutedStatus.STOPPED, "8": RoutedStatus.REJECTED,
-    "9": RoutedStatus.SUSPENDED, "A": RoutedStatus.PENDING_NEW, "B": RoutedStatus.CALCULATED,
-    "C": RoutedStatus.EXPIRED, "E": RoutedStatus.PENDING_REPLACE,
-}  # fmt: skip
+    "0": RoutedStatus.NEW,
+    "1": RoutedStatus.PARTIALLY_FILLED,
+    "2": RoutedStatus.FILLED,
+    "3": RoutedStatus.DONE_FOR_DAY,
+    "4": RoutedStatus.CANCELED,
+    "5": RoutedStatus.REPLACED,
+    "6": RoutedStatus.PENDING_CANCEL,
+    "7": RoutedStatus.STOPPED,
+    "8": RoutedStatus.REJECTED,
+    "9": RoutedStatus.SUSPENDED,
+    "A": RoutedStatus.PENDING_NEW,
+    "B": RoutedStatus.CALCULATED,
+    "C": RoutedStatus.EXPIRED,
+    "E": RoutedStatus.PENDING_REPLACE,
+}
 EXEC_TYPE_CODES: Final = {
-    "0": ExecKind.NEW, "1": ExecKind.TRADE, "2": ExecKind.TRADE, "3": ExecKind.DONE_FOR_DAY,
-    "4": ExecKind.CANCELED, "5": ExecKind.REPLACED, "6": ExecKind.PENDING_CANCEL,
-    "7": ExecKind.STOPPED, "8": ExecKind.REJECTED, "9": ExecKind.SUSPENDED,
-    "A": ExecKind.PENDING_NEW, "B": ExecKind.CALCULATED, "C": ExecKind.EXPIRED,
-    "D": ExecKind.RESTATED, "E": ExecKind.PENDING_REPLACE, "F": ExecKind.TRADE,
-    "G": ExecKind.TRADE_CORRECT, "H": ExecKind.TRADE_CANCEL, "I": ExecKind.ORDER_STATUS,
-}  # fmt: skip
+    "0": ExecKind.NEW,
+    "1": ExecKind.TRADE,
+    "2": ExecKind.TRADE,
+    "3": ExecKind.DONE_FOR_DAY,
+    "4": ExecKind.CANCELED,
+    "5": ExecKind.REPLACED,
+    "6": ExecKind.PENDING_CANCEL,
+    "7": ExecKind.STOPPED,
+    "8": ExecKind.REJECTED,
+    "9": ExecKind.SUSPENDED,
+    "A": ExecKind.PENDING_NEW,
+    "B": ExecKind.CALCULATED,
+    "C": ExecKind.EXPIRED,
+    "D": ExecKind.RESTATED,
+    "E": ExecKind.PENDING_REPLACE,
+    "F": ExecKind.TRADE,
+    "G": ExecKind.TRADE_CORRECT,
+    "H": ExecKind.TRADE_CANCEL,
+    "I": ExecKind.ORDER_STATUS,
+}
 # FIX 4.2 says "bust" and "correct" with ExecTransType (20), not ExecType.
 EXEC_TRANS_TYPE_KIND: Final = {
-    "1": ExecKind.TRADE_CANCEL, "2": ExecKind.TRADE_CORRECT, "3": ExecKind.ORDER_STATUS,
-}  # fmt: skip
+    "1": ExecKind.TRADE_CANCEL,
+    "2": ExecKind.TRADE_CORRECT,
+    "3": ExecKind.ORDER_STATUS,
+}
 _UTC_FORMATS: Final = ("%Y%m%d-%H:%M:%S.%f", "%Y%m%d-%H:%M:%S")
 
 Fields = list[tuple[int, str]]
@@ -110,11 +140,12 @@ def execution_report(f: FixFields, received_at: datetime) -> ExecutionReport:
     )
 
 
-
 def cancel_reject(f: FixFields, received_at: datetime) -> CancelReject:
     response_to = _required(f, CXL_REJ_RESPONSE_TO)
     if response_to not in ("1", "2"):
-        raise FixFieldError(CXL_REJ_RESPONSE_TO, f"{response_to!r} is not 1 (cancel) or 2 (replace)")
+        raise FixFieldError(
+            CXL_REJ_RESPONSE_TO, f"{response_to!r} is not 1 (cancel) or 2 (replace)"
+        )
     status = f.get(ORD_STATUS)
     reason = f.get(TEXT) or _CXL_REJ_REASONS.get(f.get(CXL_REJ_REASON) or "", "no reason given")
     orig = f.get(ORIG_CL_ORD_ID)
@@ -130,9 +161,12 @@ def cancel_reject(f: FixFields, received_at: datetime) -> CancelReject:
 
 
 _CXL_REJ_REASONS: Final = {
-    "0": "too late to cancel", "1": "unknown order", "2": "broker option",
-    "3": "order already pending cancel or replace", "6": "duplicate ClOrdID",
-}  # fmt: skip
+    "0": "too late to cancel",
+    "1": "unknown order",
+    "2": "broker option",
+    "3": "order already pending cancel or replace",
+    "6": "duplicate ClOrdID",
+}
 
 
 # ── outbound ────────────────────────────────────────────────────────────────────────────
@@ -162,7 +196,9 @@ def cancel_request(order: RoutedOrder, request: PendingRequest, now: datetime) -
     return fields + _order_id(order)
 
 
-def replace_request(order: RoutedOrder, request: PendingRequest, account: str, now: datetime) -> Fields:
+def replace_request(
+    order: RoutedOrder, request: PendingRequest, account: str, now: datetime
+) -> Fields:
     fields: Fields = [
         (ORIG_CL_ORD_ID, request.orig_cl_ord_id),
         (CL_ORD_ID, request.cl_ord_id),
@@ -174,7 +210,9 @@ def replace_request(order: RoutedOrder, request: PendingRequest, account: str, n
         (ORDER_QTY, fmt(request.quantity or order.order_qty)),
         (ORD_TYPE, ORD_TYPE_CODES[order.order_type]),
     ]
-    return fields + _prices(request.limit_price, request.stop_price) + _tif(order) + _order_id(order)
+    return (
+        fields + _prices(request.limit_price, request.stop_price) + _tif(order) + _order_id(order)
+    )
 
 
 def status_request(order: RoutedOrder) -> Fields:
@@ -182,7 +220,8 @@ def status_request(order: RoutedOrder) -> Fields:
         (CL_ORD_ID, order.cl_ord_id),
         (SYMBOL, order.symbol),
         (SIDE, SIDE_CODES[order.side]),
-    ] + _order_id(order)
+        *_order_id(order),
+    ]
 
 
 def fmt(value: Decimal) -> str:

@@ -81,4 +81,6 @@ class QuickFixGateway:
         except fix.SessionNotFound as exc:
             raise GatewayUnavailable(f"no FIX session {self._session_id}: {exc}") from None
         if not sent:
-            raise GatewayUnavailable(f"QuickFIX refused to send {msg_type} to {self._broker.broker_id}")
+            raise GatewayUnavailable(
+                f"QuickFIX refused to send {msg_type} to {self._broker.broker_id}"
+            )

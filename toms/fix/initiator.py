@@ -37,9 +37,14 @@ class FixInitiator:
             self.board.update(b.broker_id, sid.toString())
         self.dead_letters = DeadLetters(settings.data_dir / "fix" / "dead_letters.jsonl")
         self.application = OmsApplication(
-            ctx, engine, self.board, brokers_by_session, self.dead_letters,
-            settings.engine_timeout_seconds, on_logon=self._flush_outbox,
-        )  # fmt: skip
+            ctx,
+            engine,
+            self.board,
+            brokers_by_session,
+            self.dead_letters,
+            settings.engine_timeout_seconds,
+            on_logon=self._flush_outbox,
+        )
         self._store = fix.FileStoreFactory(self._session_settings)
         self._logs = fix.FileLogFactory(self._session_settings)
         self._initiator: fix.SocketInitiator | None = fix.SocketInitiator(

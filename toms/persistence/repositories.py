@@ -205,7 +205,9 @@ class RoutedOrderRepository:
                 .order_by(ClOrdIdRow.position)
             )
         )
-        fills = list(self._s.scalars(select(FillRow).where(FillRow.routed_order_id == routed_order_id)))
+        fills = list(
+            self._s.scalars(select(FillRow).where(FillRow.routed_order_id == routed_order_id))
+        )
         applied = set(
             self._s.scalars(
                 select(ExecutionRow.exec_id).where(
@@ -252,12 +254,23 @@ class RoutedOrderRepository:
             if cl in known:
                 known[cl].confirmed, known[cl].position = True, position
             else:
-                self._s.add(ClOrdIdRow(cl_ord_id=cl, routed_order_id=order.routed_order_id,
-                                       position=position, confirmed=True))  # fmt: skip
+                self._s.add(
+                    ClOrdIdRow(
+                        cl_ord_id=cl,
+                        routed_order_id=order.routed_order_id,
+                        position=position,
+                        confirmed=True,
+                    )
+                )
         if order.pending and order.pending.cl_ord_id not in known:
-            self._s.add(ClOrdIdRow(cl_ord_id=order.pending.cl_ord_id,
-                                   routed_order_id=order.routed_order_id,
-                                   position=len(order.cl_ord_ids), confirmed=False))  # fmt: skip
+            self._s.add(
+                ClOrdIdRow(
+                    cl_ord_id=order.pending.cl_ord_id,
+                    routed_order_id=order.routed_order_id,
+                    position=len(order.cl_ord_ids),
+                    confirmed=False,
+                )
+            )
         stored = {
             f.exec_id: f
             for f in self._s.scalars(
@@ -267,9 +280,17 @@ class RoutedOrderRepository:
         for seq, fill in enumerate(order.fills):
             row_f = stored.get(fill.exec_id)
             if row_f is None:
-                self._s.add(FillRow(exec_id=fill.exec_id, routed_order_id=order.routed_order_id,
-                                    quantity=fill.quantity, price=fill.price,
-                                    executed_at=fill.executed_at, busted=fill.busted, seq=seq))  # fmt: skip
+                self._s.add(
+                    FillRow(
+                        exec_id=fill.exec_id,
+                        routed_order_id=order.routed_order_id,
+                        quantity=fill.quantity,
+                        price=fill.price,
+                        executed_at=fill.executed_at,
+                        busted=fill.busted,
+                        seq=seq,
+                    )
+                )
             else:
                 row_f.busted = fill.busted
 
@@ -393,17 +414,24 @@ class Outbox:
         self._s = session
 
     def add(self, routed_order_id: str, cl_ord_id: str, request: str, at: datetime) -> OutboxRow:
-        row = OutboxRow(routed_order_id=routed_order_id, cl_ord_id=cl_ord_id, request=request,
-                        created_at=at, sent_at=None)  # fmt: skip
+        row = OutboxRow(
+            routed_order_id=routed_order_id,
+            cl_ord_id=cl_ord_id,
+            request=request,
+            created_at=at,
+            sent_at=None,
+        )
         self._s.add(row)
         return row
 
     def unsent(self) -> list[OutboxRow]:
-        return list(self._s.scalars(select(OutboxRow).where(OutboxRow.sent_at.is_(None)).order_by(OutboxRow.id)))
+        return list(
+            self._s.scalars(
+                select(OutboxRow).where(OutboxRow.sent_at.is_(None)).order_by(OutboxRow.id)
+            )
+        )
 
     def mark_sent(self, outbox_id: int, at: datetime) -> None:
         row = self._s.get(OutboxRow, outbox_id)
         if row is not None:
             row.sent_at = at
-
-

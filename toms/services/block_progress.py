@@ -51,8 +51,11 @@ def check_route_terms(orders: list[Order], routed: RoutedOrder) -> None:
                     f"order {order.order_id} has a limit of {order.limit_price}: the route "
                     f"must be a limit or stop-limit order, not {routed.order_type.value}"
                 )
-            looser = (routed.limit_price > order.limit_price) if order.side.is_buy else (
-                routed.limit_price < order.limit_price)  # fmt: skip
+            looser = (
+                (routed.limit_price > order.limit_price)
+                if order.side.is_buy
+                else (routed.limit_price < order.limit_price)
+            )
             if looser:
                 raise InvalidOrder(
                     f"route limit {routed.limit_price} is looser than order {order.order_id}'s "
@@ -76,8 +79,10 @@ def block_fill(routed_orders: list[RoutedOrder]) -> tuple[Decimal, Decimal | Non
 def after_routed_change(ctx: Context, tx: Transaction, routed: RoutedOrder, now: datetime) -> None:
     uow = tx.uow
     block: Block = uow.blocks.require(routed.block_id)
-    routed_orders = [routed if r.routed_order_id == routed.routed_order_id else r
-                     for r in uow.routed.for_block(block.block_id)]  # fmt: skip
+    routed_orders = [
+        routed if r.routed_order_id == routed.routed_order_id else r
+        for r in uow.routed.for_block(block.block_id)
+    ]
     filled, avg_px = block_fill(routed_orders)
     orders = {o.order_id: o for o in (uow.orders.require(i) for i in block.order_ids)}
     shares = intraday_shares(uow, block, orders, filled)
@@ -86,24 +91,41 @@ def after_routed_change(ctx: Context, tx: Transaction, routed: RoutedOrder, now:
         block.status = BlockStatus.DONE
         block.version += 1
         uow.blocks.save(block)
-        uow.audit.record("BlockDone", {"block_id": block.block_id, "filled": str(filled),
-                         "avg_px": str(avg_px) if avg_px is not None else None},
-                         entity_type="block", entity_id=block.block_id, actor="system",
-                         occurred_at=now, recorded_at=now)  # fmt: skip
+        uow.audit.record(
+            "BlockDone",
+            {
+                "block_id": block.block_id,
+                "filled": str(filled),
+                "avg_px": str(avg_px) if avg_px is not None else None,
+            },
+            entity_type="block",
+            entity_id=block.block_id,
+            actor="system",
+            occurred_at=now,
+            recorded_at=now,
+        )
     for order_id, order in orders.items():
         share = shares.get(order_id, ZERO)
         status = _status_for(order, share, working)
-        updated = replace(order, filled_quantity=share, avg_price=avg_px if share else None,
-                          status=status)  # fmt: skip
+        updated = replace(
+            order, filled_quantity=share, avg_price=avg_px if share else None, status=status
+        )
         if updated != order:
             uow.orders.save(updated)
             if status is not order.status:
                 uow.audit.append(
-                    OrderStatusChanged(now, order.order_id, order.status.value, status.value,
-                                       f"block {block.block_id} filled {filled}"),
-                    entity_type="order", entity_id=order.order_id, actor="system",
+                    OrderStatusChanged(
+                        now,
+                        order.order_id,
+                        order.status.value,
+                        status.value,
+                        f"block {block.block_id} filled {filled}",
+                    ),
+                    entity_type="order",
+                    entity_id=order.order_id,
+                    actor="system",
                     recorded_at=now,
-                )  # fmt: skip
+                )
 
 
 def _status_for(order: Order, share: Decimal, working: bool) -> OrderStatus:

@@ -16,8 +16,12 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
-from toms.allocation.instructions import AllocationInputs, AllocationMethod, Charge
-from toms.allocation.instructions import requests_from_block
+from toms.allocation.instructions import (
+    AllocationInputs,
+    AllocationMethod,
+    Charge,
+    requests_from_block,
+)
 from toms.allocation.ledger import apply_trade
 from toms.allocation.record import AccountAllocation, AllocationRecord, allocate
 from toms.allocation.taxlots import LotTrade
@@ -60,34 +64,64 @@ def allocate_block(
         security = uow.securities.get(block.symbol)
         charges = tuple(Charge(n, a) for n, a in (("commission", commission), ("fees", fees)) if a)
         inputs = AllocationInputs(
-            block_id=block.block_id, symbol=block.symbol, side=block.side,
-            lot_size=security.lot_size, filled_quantity=filled, average_price=avg_px,
+            block_id=block.block_id,
+            symbol=block.symbol,
+            side=block.side,
+            lot_size=security.lot_size,
+            filled_quantity=filled,
+            average_price=avg_px,
             requests=requests_from_block(
-                block, {OrderId(k): v for k, v in targets.items()} if targets else None),
-            seed=block.block_id, method=method, charges=charges,
-        )  # fmt: skip
+                block, {OrderId(k): v for k, v in targets.items()} if targets else None
+            ),
+            seed=block.block_id,
+            method=method,
+            charges=charges,
+        )
         record = allocate(inputs)
         alloc_id = ctx.ids.new("ALC")
         broker = routed[-1].broker if routed else None
-        uow.allocations.add(alloc_id=alloc_id, block_id=block_id, record=record.to_dict(),
-                            broker=broker, created_at=now, created_by=user)  # fmt: skip
+        uow.allocations.add(
+            alloc_id=alloc_id,
+            block_id=block_id,
+            record=record.to_dict(),
+            broker=broker,
+            created_at=now,
+            created_by=user,
+        )
         chosen: dict[str, list[str]] = {}
         for share in record.outputs:
             lots = _book(tx, alloc_id, block, share, now) if share.quantity > ZERO else []
             if uow.orders.require(share.order_id).specific_lots:
                 chosen[share.order_id] = lots
-            uow.allocations.add_leg(alloc_id=alloc_id, order_id=share.order_id,
-                                    account_id=share.account_id, quantity=share.quantity,
-                                    price=share.price, charges=share.total_charges, lots=lots)  # fmt: skip
+            uow.allocations.add_leg(
+                alloc_id=alloc_id,
+                order_id=share.order_id,
+                account_id=share.account_id,
+                quantity=share.quantity,
+                price=share.price,
+                charges=share.total_charges,
+                lots=lots,
+            )
             order = uow.orders.require(share.order_id)
-            uow.orders.save(replace(order, filled_quantity=share.quantity,
-                                    avg_price=share.price if share.quantity else None))  # fmt: skip
+            uow.orders.save(
+                replace(
+                    order,
+                    filled_quantity=share.quantity,
+                    avg_price=share.price if share.quantity else None,
+                )
+            )
         block.status = BlockStatus.ALLOCATED
         block.version += 1
         uow.blocks.save(block)
-        uow.audit.record("BlockAllocated", {"alloc_id": alloc_id, **record.to_dict()},
-                         entity_type="block", entity_id=block_id, actor=user,
-                         occurred_at=now, recorded_at=now)  # fmt: skip
+        uow.audit.record(
+            "BlockAllocated",
+            {"alloc_id": alloc_id, **record.to_dict()},
+            entity_type="block",
+            entity_id=block_id,
+            actor=user,
+            occurred_at=now,
+            recorded_at=now,
+        )
         tx.commit()
         if send_instruction and broker is not None:
             cl_ord_ids = [c for r in routed for c in r.cl_ord_ids]
@@ -105,10 +139,16 @@ def apply_allocation_ack(ctx: Context, alloc_id: str, accepted: bool, text: str)
             raise UnknownOrder(f"allocation ack for unknown AllocID {alloc_id}")
         status = "accepted" if accepted else "rejected"
         tx.uow.allocations.set_status(alloc_id, status, text)
-        tx.uow.audit.record(f"AllocationInstruction{status.title()}",
-                            {"alloc_id": alloc_id, "text": text}, entity_type="block",
-                            entity_id=row.block_id, actor=f"broker:{row.broker}",
-                            occurred_at=now, recorded_at=now, reason=text)  # fmt: skip
+        tx.uow.audit.record(
+            f"AllocationInstruction{status.title()}",
+            {"alloc_id": alloc_id, "text": text},
+            entity_type="block",
+            entity_id=row.block_id,
+            actor=f"broker:{row.broker}",
+            occurred_at=now,
+            recorded_at=now,
+            reason=text,
+        )
         tx.commit()
 
 
@@ -122,31 +162,54 @@ def _book(
     lots = uow.lots.for_account(share.account_id, block.symbol)
     pending = uow.ledger.pending_losses(share.account_id, block.symbol)
     trade = LotTrade.from_allocation(
-        share, block.symbol, block.side, now.date(),
+        share,
+        block.symbol,
+        block.side,
+        now.date(),
         lot_id=LotId(f"{block.block_id}-{share.order_id}") if block.side.opens_lot else None,
-        specific_lots=tuple(order.specific_lots), trade_id=f"{alloc_id}/{share.order_id}",
-    )  # fmt: skip
+        specific_lots=tuple(order.specific_lots),
+        trade_id=f"{alloc_id}/{share.order_id}",
+    )
     update = apply_trade(lots, trade, account.tax_lot_method, pending)
     uow.lots.replace(share.account_id, block.symbol, update.lots)
     uow.ledger.add_realized(alloc_id, update.realized)
     uow.ledger.add_wash_sales(share.account_id, block.symbol, update.wash_sales)
+    if update.opened:  # a purchase washed losses realized earlier: amend those sales
+        for wash in update.wash_sales:
+            uow.ledger.disallow(wash.trade_id, wash.loss_lot_id, wash.disallowed)
     uow.ledger.set_pending_losses(share.account_id, block.symbol, update.pending_losses)
     cash = account.cash - trade.net_amount if block.side.is_buy else account.cash + trade.net_amount
     uow.accounts.save(replace(account, cash=cash))
     for r in update.realized:
         if r.gain < ZERO:
-            uow.audit.record("LossRealized", {"symbol": r.symbol, "sold_on": r.disposed.isoformat(),
-                             "loss": str(-r.gain), "lot_id": r.lot_id},
-                             entity_type="account", entity_id=share.account_id, actor="system",
-                             occurred_at=now, recorded_at=now)  # fmt: skip
+            uow.audit.record(
+                "LossRealized",
+                {
+                    "symbol": r.symbol,
+                    "sold_on": r.disposed.isoformat(),
+                    "loss": str(-r.gain),
+                    "lot_id": r.lot_id,
+                },
+                entity_type="account",
+                entity_id=share.account_id,
+                actor="system",
+                occurred_at=now,
+                recorded_at=now,
+            )
     touched = [lot.lot_id for lot in update.opened] or [r.lot_id for r in update.realized]
     return list(dict.fromkeys(touched))
 
 
 def _instruct(
-    ctx: Context, alloc_id: str, broker: str, block: Block, record: AllocationRecord,
-    cl_ord_ids: list[str], lots: dict[str, list[str]], now: datetime,
-) -> None:  # fmt: skip
+    ctx: Context,
+    alloc_id: str,
+    broker: str,
+    block: Block,
+    record: AllocationRecord,
+    cl_ord_ids: list[str],
+    lots: dict[str, list[str]],
+    now: datetime,
+) -> None:
     gateway = ctx.gateway(broker)
     try:
         gateway.send_allocation(alloc_id, block, record, cl_ord_ids, lots, now)  # type: ignore[attr-defined]

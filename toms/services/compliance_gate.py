@@ -82,10 +82,15 @@ class ComplianceGate:
 
     # ── checks ─────────────────────────────────────────────────────────────────────
     def check_order(self, uow: UnitOfWork, order: Order, now: datetime) -> CheckResult:
-        return check_trade(ProposedTrade.from_order(order), self.snapshot(uow, order.account_id, now),
-                           self.rulebook)  # fmt: skip
+        return check_trade(
+            ProposedTrade.from_order(order),
+            self.snapshot(uow, order.account_id, now),
+            self.rulebook,
+        )
 
-    def check_new_order(self, tx: Transaction, order: Order, user: str, now: datetime) -> OrderStatus:
+    def check_new_order(
+        self, tx: Transaction, order: Order, user: str, now: datetime
+    ) -> OrderStatus:
         result = self.check_order(tx.uow, order, now)
         _audit_check(tx, order.order_id, result, user, now, "new order")
         return OrderStatus.BLOCKED if result.verdict is Status.BLOCK else OrderStatus.ACCEPTED
@@ -103,11 +108,19 @@ class ComplianceGate:
         """Check every account of the block in one vectorised pass; raise if it may not go."""
         uow = tx.uow
         trades = [
-            ProposedTrade(o.account_id, o.symbol, o.side, o.quantity - o.filled_quantity,
-                          routed.order_type, routed.limit_price, routed.stop_price, o.locate_id,
-                          o.order_id)
+            ProposedTrade(
+                o.account_id,
+                o.symbol,
+                o.side,
+                o.quantity - o.filled_quantity,
+                routed.order_type,
+                routed.limit_price,
+                routed.stop_price,
+                o.locate_id,
+                o.order_id,
+            )
             for o in orders
-        ]  # fmt: skip
+        ]
         snapshots = {o.account_id: self.snapshot(uow, o.account_id, now) for o in orders}
         checked = check_block(trades, snapshots, self.rulebook)
         stopped: list[str] = []
@@ -119,11 +132,20 @@ class ComplianceGate:
                 "headroom": str(row.headroom),
                 "detail": row.detail.to_dict() if row.detail is not None else None,
             }
-            tx.uow.audit.record("ComplianceChecked", payload, entity_type="order",
-                                entity_id=order.order_id, actor=user, occurred_at=now,
-                                recorded_at=now, reason=f"route of block {block.block_id}")  # fmt: skip
+            tx.uow.audit.record(
+                "ComplianceChecked",
+                payload,
+                entity_type="order",
+                entity_id=order.order_id,
+                actor=user,
+                occurred_at=now,
+                recorded_at=now,
+                reason=f"route of block {block.block_id}",
+            )
             if row.verdict is Status.BLOCK and row.detail is not None:
-                overridden = set().union(*(o.rule_ids for o in stored_overrides(uow, order.order_id)))
+                overridden = set().union(
+                    *(o.rule_ids for o in stored_overrides(uow, order.order_id))
+                )
                 missing = [r.rule_id for r in row.detail.blocking if r.rule_id not in overridden]
                 if missing:
                     stopped.append(f"{order.account_id}: {', '.join(missing)}")
@@ -137,13 +159,19 @@ class ComplianceGate:
         if warned:
             raise AcknowledgementRequired(
                 f"block {block.block_id} has compliance warnings the trader must acknowledge "
-                f"({'; '.join(warned)})", checked,
-            )  # fmt: skip
+                f"({'; '.join(warned)})",
+                checked,
+            )
         return checked
 
 
 def override_order(
-    tx: Transaction, order: Order, user: str, roles: Iterable[str], reason: str, now: datetime,
+    tx: Transaction,
+    order: Order,
+    user: str,
+    roles: Iterable[str],
+    reason: str,
+    now: datetime,
     result: CheckResult,
 ) -> Order:
     """A compliance user lets a BLOCKED order through for the rules that block it."""
@@ -155,9 +183,16 @@ def override_order(
         raise InvalidTransition(f"order {order.order_id} is {order.status.value}, not blocked")
     rules = frozenset(r.rule_id for r in result.blocking)
     override = Override(user=UserId(user), reason=reason, rule_ids=rules, at=now)
-    tx.uow.audit.record("ComplianceOverridden", override.to_dict(), entity_type="order",
-                        entity_id=order.order_id, actor=user, occurred_at=now,
-                        recorded_at=now, reason=reason)  # fmt: skip
+    tx.uow.audit.record(
+        "ComplianceOverridden",
+        override.to_dict(),
+        entity_type="order",
+        entity_id=order.order_id,
+        actor=user,
+        occurred_at=now,
+        recorded_at=now,
+        reason=reason,
+    )
     return replace(order, status=OrderStatus.ACCEPTED)
 
 
@@ -166,9 +201,14 @@ def stored_overrides(uow: UnitOfWork, order_id: OrderId) -> list[Override]:
     for row in uow.audit.for_entity("order", order_id):
         if row.event_type == "ComplianceOverridden":
             p = row.payload
-            out.append(Override(user=UserId(p["user"]), reason=p["reason"],
-                                rule_ids=frozenset(p["rule_ids"]),
-                                at=datetime.fromisoformat(p["at"])))  # fmt: skip
+            out.append(
+                Override(
+                    user=UserId(p["user"]),
+                    reason=p["reason"],
+                    rule_ids=frozenset(p["rule_ids"]),
+                    at=datetime.fromisoformat(p["at"]),
+                )
+            )
     return out
 
 
@@ -184,6 +224,13 @@ def realized_losses(uow: UnitOfWork, account_id: str) -> list[tuple[str, date]]:
 def _audit_check(
     tx: Transaction, order_id: str, result: CheckResult, user: str, now: datetime, why: str
 ) -> None:
-    tx.uow.audit.record("ComplianceChecked", result.to_dict(), entity_type="order",
-                        entity_id=order_id, actor=user, occurred_at=now, recorded_at=now,
-                        reason=why)  # fmt: skip
+    tx.uow.audit.record(
+        "ComplianceChecked",
+        result.to_dict(),
+        entity_type="order",
+        entity_id=order_id,
+        actor=user,
+        occurred_at=now,
+        recorded_at=now,
+        reason=why,
+    )

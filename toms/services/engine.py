@@ -58,7 +58,9 @@ class Engine:
             self._queue.put((future, fn, args, kwargs))
         return future
 
-    def call(self, fn: Callable[..., T], *args: Any, timeout: float | None = None, **kwargs: Any) -> T:
+    def call(
+        self, fn: Callable[..., T], *args: Any, timeout: float | None = None, **kwargs: Any
+    ) -> T:
         """Run ``fn`` on the engine thread and return its result (or raise its error)."""
         if self.on_engine_thread:
             return fn(*args, **kwargs)

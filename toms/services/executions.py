@@ -37,31 +37,53 @@ def apply_execution_report(
         if uow.executions.seen(session_id, report.exec_id):
             return Outcome.DUPLICATE
         routed = _find(tx, report.cl_ord_id, report.orig_cl_ord_id)
-        record = dict(session_id=session_id, exec_id=report.exec_id, cl_ord_id=report.cl_ord_id,
-                      kind=report.kind.value, received_at=now, raw=raw)  # fmt: skip
+        record = dict(  # noqa: C408 - keyword form mirrors ExecutionLog.record's signature
+            session_id=session_id,
+            exec_id=report.exec_id,
+            cl_ord_id=report.cl_ord_id,
+            kind=report.kind.value,
+            received_at=now,
+            raw=raw,
+        )
         if routed is None:
-            uow.executions.record(**record, routed_order_id=None, outcome=Outcome.UNMATCHED,
-                                  error=f"no order with ClOrdID {report.cl_ord_id}")  # fmt: skip
-            _flag(tx, report, None, "UnknownOrder", f"no order with ClOrdID {report.cl_ord_id}", now)
+            uow.executions.record(
+                **record,
+                routed_order_id=None,
+                outcome=Outcome.UNMATCHED,
+                error=f"no order with ClOrdID {report.cl_ord_id}",
+            )
+            _flag(
+                tx, report, None, "UnknownOrder", f"no order with ClOrdID {report.cl_ord_id}", now
+            )
             tx.commit()
             log.warning("unmatched execution %s for ClOrdID %s", report.exec_id, report.cl_ord_id)
             return Outcome.UNMATCHED
         try:
             events = routed.apply_report(report)
         except DomainError as exc:
-            uow.executions.record(**record, routed_order_id=routed.routed_order_id,
-                                  outcome=Outcome.REJECTED, error=str(exc))  # fmt: skip
+            uow.executions.record(
+                **record,
+                routed_order_id=routed.routed_order_id,
+                outcome=Outcome.REJECTED,
+                error=str(exc),
+            )
             _flag(tx, report, routed, type(exc).__name__, str(exc), now)
             tx.commit()
             log.error("execution %s not applied: %s", report.exec_id, exc)
             return Outcome.REJECTED
-        uow.executions.record(**record, routed_order_id=routed.routed_order_id,
-                              outcome=Outcome.APPLIED)  # fmt: skip
+        uow.executions.record(
+            **record, routed_order_id=routed.routed_order_id, outcome=Outcome.APPLIED
+        )
         uow.routed.save(routed, now)
         actor = f"broker:{routed.broker}"
         for event in events:
-            uow.audit.append(event, entity_type="routed_order", entity_id=routed.routed_order_id,
-                             actor=actor, recorded_at=now)  # fmt: skip
+            uow.audit.append(
+                event,
+                entity_type="routed_order",
+                entity_id=routed.routed_order_id,
+                actor=actor,
+                recorded_at=now,
+            )
         after_routed_change(ctx, tx, routed, now)
         tx.commit()
         return Outcome.APPLIED
@@ -75,9 +97,12 @@ def apply_cancel_reject(ctx: Context, session_id: str, reject: CancelReject) -> 
             tx.uow.audit.record(
                 "UnmatchedCancelReject",
                 {"cl_ord_id": reject.cl_ord_id, "reason": reject.reason, "session": session_id},
-                entity_type="session", entity_id=session_id, actor="broker",
-                occurred_at=reject.transact_time, recorded_at=now,
-            )  # fmt: skip
+                entity_type="session",
+                entity_id=session_id,
+                actor="broker",
+                occurred_at=reject.transact_time,
+                recorded_at=now,
+            )
             tx.commit()
             return Outcome.UNMATCHED
         try:
@@ -86,17 +111,24 @@ def apply_cancel_reject(ctx: Context, session_id: str, reject: CancelReject) -> 
             tx.uow.audit.record(
                 "CancelRejectNotApplied",
                 {"cl_ord_id": reject.cl_ord_id, "error": str(exc), "session": session_id},
-                entity_type="routed_order", entity_id=routed.routed_order_id, actor="broker",
-                occurred_at=reject.transact_time, recorded_at=now,
-            )  # fmt: skip
+                entity_type="routed_order",
+                entity_id=routed.routed_order_id,
+                actor="broker",
+                occurred_at=reject.transact_time,
+                recorded_at=now,
+            )
             tx.commit()
             return Outcome.REJECTED
         tx.uow.routed.save(routed, now)
         for event in events:
-            tx.uow.audit.append(event, entity_type="routed_order",
-                                entity_id=routed.routed_order_id,
-                                actor=f"broker:{routed.broker}", recorded_at=now,
-                                reason=reject.reason)  # fmt: skip
+            tx.uow.audit.append(
+                event,
+                entity_type="routed_order",
+                entity_id=routed.routed_order_id,
+                actor=f"broker:{routed.broker}",
+                recorded_at=now,
+                reason=reject.reason,
+            )
         after_routed_change(ctx, tx, routed, now)
         tx.commit()
         return Outcome.APPLIED
@@ -108,8 +140,15 @@ def record_session_message(
     """Session-level rejects and business rejects: audited so operations can see them."""
     now = ctx.clock.now()
     with transaction(ctx) as tx:
-        tx.uow.audit.record(event_type, payload, entity_type="session", entity_id=session_id,
-                            actor="broker", occurred_at=now, recorded_at=now)  # fmt: skip
+        tx.uow.audit.record(
+            event_type,
+            payload,
+            entity_type="session",
+            entity_id=session_id,
+            actor="broker",
+            occurred_at=now,
+            recorded_at=now,
+        )
         tx.commit()
 
 
@@ -129,12 +168,18 @@ def _flag(
     now: object,
 ) -> None:
     event = ExecutionRejected(
-        report.transact_time, report.exec_id, report.cl_ord_id,
-        routed.routed_order_id if routed else None, error, reason,
-    )  # fmt: skip
+        report.transact_time,
+        report.exec_id,
+        report.cl_ord_id,
+        routed.routed_order_id if routed else None,
+        error,
+        reason,
+    )
     tx.uow.audit.append(
         event,
         entity_type="routed_order" if routed else "execution",
         entity_id=routed.routed_order_id if routed else report.exec_id,
-        actor="broker", recorded_at=now, reason=reason,
-    )  # fmt: skip
+        actor="broker",
+        recorded_at=now,
+        reason=reason,
+    )

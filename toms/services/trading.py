@@ -15,8 +15,8 @@ from decimal import Decimal
 
 from toms.domain.blocks import Block, BlockStatus
 from toms.domain.errors import InvalidOrder, InvalidTransition, UnknownOrder
-from toms.domain.execution import RoutedStatus
 from toms.domain.events import DomainEvent, OrderStatusChanged, OrderSubmitted, RoutedOrderSent
+from toms.domain.execution import RoutedStatus
 from toms.domain.ids import (
     AccountId,
     BlockId,
@@ -64,16 +64,29 @@ def submit_order(
         if uow.securities.get(symbol) is None:
             raise UnknownOrder(f"unknown security {symbol!r}")
         order = Order(
-            order_id=OrderId(ctx.ids.new("ORD")), account_id=AccountId(account_id),
-            symbol=Symbol(symbol), side=side, quantity=quantity, order_type=order_type,
-            created_at=now, created_by=UserId(user), limit_price=limit_price,
-            stop_price=stop_price, time_in_force=time_in_force, expire_date=expire_date,
-            locate_id=locate_id, specific_lots=tuple(specific_lots),  # type: ignore[arg-type]
+            order_id=OrderId(ctx.ids.new("ORD")),
+            account_id=AccountId(account_id),
+            symbol=Symbol(symbol),
+            side=side,
+            quantity=quantity,
+            order_type=order_type,
+            created_at=now,
+            created_by=UserId(user),
+            limit_price=limit_price,
+            stop_price=stop_price,
+            time_in_force=time_in_force,
+            expire_date=expire_date,
+            locate_id=locate_id,
+            specific_lots=tuple(specific_lots),  # type: ignore[arg-type]
             note=note,
-        )  # fmt: skip
+        )
         uow.orders.add(order)
-        _audit_order(tx, OrderSubmitted(now, order.order_id, account_id, symbol, side.value,
-                                        quantity, user), order.order_id, user)  # fmt: skip
+        _audit_order(
+            tx,
+            OrderSubmitted(now, order.order_id, account_id, symbol, side.value, quantity, user),
+            order.order_id,
+            user,
+        )
         status = OrderStatus.ACCEPTED
         if ctx.compliance is not None:
             status = ctx.compliance.check_new_order(tx, order, user, now)
@@ -110,11 +123,21 @@ def create_block(ctx: Context, order_ids: list[str], user: str) -> Block:
         for order in orders:
             _join(tx, block, order, user, now)
         tx.uow.blocks.save(block)
-        tx.uow.audit.record("BlockCreated", {"block_id": block.block_id, "orders": order_ids,
-                            "symbol": block.symbol, "side": block.side.value,
-                            "quantity": str(block.quantity)},
-                            entity_type="block", entity_id=block.block_id, actor=user,
-                            occurred_at=now, recorded_at=now)  # fmt: skip
+        tx.uow.audit.record(
+            "BlockCreated",
+            {
+                "block_id": block.block_id,
+                "orders": order_ids,
+                "symbol": block.symbol,
+                "side": block.side.value,
+                "quantity": str(block.quantity),
+            },
+            entity_type="block",
+            entity_id=block.block_id,
+            actor=user,
+            occurred_at=now,
+            recorded_at=now,
+        )
         tx.commit()
         return block
 
@@ -167,25 +190,37 @@ def route_block(
         if qty > block.quantity:
             raise InvalidOrder(f"route quantity {qty} exceeds block quantity {block.quantity}")
         routed = RoutedOrder(
-            routed_order_id=RoutedOrderId(ctx.ids.new("RO")), block_id=block.block_id,
-            broker=BrokerId(broker), symbol=block.symbol, side=block.side, order_type=order_type,
-            order_qty=qty, cl_ord_id=ClOrdId(ctx.ids.new("C")), created_at=now,
-            limit_price=limit_price, stop_price=stop_price, time_in_force=time_in_force,
+            routed_order_id=RoutedOrderId(ctx.ids.new("RO")),
+            block_id=block.block_id,
+            broker=BrokerId(broker),
+            symbol=block.symbol,
+            side=block.side,
+            order_type=order_type,
+            order_qty=qty,
+            cl_ord_id=ClOrdId(ctx.ids.new("C")),
+            created_at=now,
+            limit_price=limit_price,
+            stop_price=stop_price,
+            time_in_force=time_in_force,
             expire_date=expire_date,
-        )  # fmt: skip
+        )
         check_route_terms(orders, routed)
         if ctx.compliance is not None:
-            ctx.compliance.check_block_route(tx, block, orders, routed, user, now,
-                                             acknowledged=acknowledge_warnings)  # fmt: skip
+            ctx.compliance.check_block_route(
+                tx, block, orders, routed, user, now, acknowledged=acknowledge_warnings
+            )
         block.mark_routed(routed.routed_order_id, tx.uow.securities.prices().get(block.symbol))
         tx.uow.routed.save(routed, now)
         tx.uow.blocks.save(block)
         for order in orders:
             _set_status(tx, order, OrderStatus.WORKING, user, now, f"routed to {broker}")
-        tx.uow.audit.append(RoutedOrderSent(now, routed.routed_order_id, routed.cl_ord_id,
-                                            block.block_id, qty),
-                            entity_type="routed_order", entity_id=routed.routed_order_id,
-                            actor=user, recorded_at=now)  # fmt: skip
+        tx.uow.audit.append(
+            RoutedOrderSent(now, routed.routed_order_id, routed.cl_ord_id, block.block_id, qty),
+            entity_type="routed_order",
+            entity_id=routed.routed_order_id,
+            actor=user,
+            recorded_at=now,
+        )
         outbox = tx.uow.outbox.add(routed.routed_order_id, routed.cl_ord_id, "new", now)
         tx.commit()
         tx.after_commit.append(lambda: _send(ctx, outbox.id, lambda: gateway.send_new(routed)))
@@ -205,7 +240,9 @@ def replace_routed(
     limit_price: Decimal | None = None,
     stop_price: Decimal | None = None,
 ) -> RoutedOrder:
-    return _request(ctx, routed_order_id, user, RequestKind.REPLACE, quantity, limit_price, stop_price)
+    return _request(
+        ctx, routed_order_id, user, RequestKind.REPLACE, quantity, limit_price, stop_price
+    )
 
 
 def request_status(ctx: Context, routed_order_id: str) -> None:
@@ -268,14 +305,21 @@ def _request(
             events = routed.request_cancel(cl, now)
         else:
             events = routed.request_replace(
-                cl, now, quantity if quantity is not None else routed.order_qty,
+                cl,
+                now,
+                quantity if quantity is not None else routed.order_qty,
                 limit_price if limit_price is not None else routed.limit_price,
                 stop_price if stop_price is not None else routed.stop_price,
-            )  # fmt: skip
+            )
         tx.uow.routed.save(routed, now)
         for event in events:
-            tx.uow.audit.append(event, entity_type="routed_order", entity_id=routed_order_id,
-                                actor=user, recorded_at=now)  # fmt: skip
+            tx.uow.audit.append(
+                event,
+                entity_type="routed_order",
+                entity_id=routed_order_id,
+                actor=user,
+                recorded_at=now,
+            )
         outbox = tx.uow.outbox.add(routed_order_id, cl, kind.value, now)
         tx.commit()
         request = routed.pending
@@ -313,8 +357,14 @@ def _join(tx: Transaction, block: Block, order: Order, user: str, now: datetime)
         raise InvalidTransition(f"block {block.block_id} is {block.status.value}")
     check_compatible(tx, block, order)
     block.add(order)
-    _set_status(tx, _with_block(order, block.block_id), OrderStatus.IN_BLOCK, user, now,
-                f"joined block {block.block_id}")  # fmt: skip
+    _set_status(
+        tx,
+        _with_block(order, block.block_id),
+        OrderStatus.IN_BLOCK,
+        user,
+        now,
+        f"joined block {block.block_id}",
+    )
 
 
 def _with_block(order: Order, block_id: BlockId | None) -> Order:
@@ -328,19 +378,37 @@ def _set_status(
     updated = order.with_status(status)
     tx.uow.orders.save(updated)
     if old is None or old.status is not status:
-        _audit_order(tx, OrderStatusChanged(now, order.order_id,
-                                            old.status.value if old else "", status.value, reason),
-                     order.order_id, actor)  # fmt: skip
+        _audit_order(
+            tx,
+            OrderStatusChanged(
+                now, order.order_id, old.status.value if old else "", status.value, reason
+            ),
+            order.order_id,
+            actor,
+        )
     return updated
 
 
 def _audit_order(tx: Transaction, event: DomainEvent, order_id: str, actor: str) -> None:
-    tx.uow.audit.append(event, entity_type="order", entity_id=order_id, actor=actor,
-                        recorded_at=event.at)  # fmt: skip
+    tx.uow.audit.append(
+        event, entity_type="order", entity_id=order_id, actor=actor, recorded_at=event.at
+    )
 
 
 def _audit_block(
-    tx: Transaction, block: Block, event_type: str, payload: dict[str, object], user: str, now: datetime
+    tx: Transaction,
+    block: Block,
+    event_type: str,
+    payload: dict[str, object],
+    user: str,
+    now: datetime,
 ) -> None:
-    tx.uow.audit.record(event_type, {"block_id": block.block_id, **payload}, entity_type="block",
-                        entity_id=block.block_id, actor=user, occurred_at=now, recorded_at=now)  # fmt: skip
+    tx.uow.audit.record(
+        event_type,
+        {"block_id": block.block_id, **payload},
+        entity_type="block",
+        entity_id=block.block_id,
+        actor=user,
+        occurred_at=now,
+        recorded_at=now,
+    )

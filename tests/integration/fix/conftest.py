@@ -37,11 +37,18 @@ class Waiter(CommitWaiter):
 @pytest.fixture
 def broker(tmp_path: Path) -> Iterator[SimulatedBroker]:
     config = BrokerConfig(
-        port=0, data_dir=tmp_path / "sim", reset_on_logon=False,
-        prices={"IBM": Decimal("180.00"), "AAPL": Decimal("190.00"), "MSFT": Decimal("410.00"),
-                "NVDA": Decimal("120.00"), "JPM": Decimal("200.00")},
+        port=0,
+        data_dir=tmp_path / "sim",
+        reset_on_logon=False,
+        prices={
+            "IBM": Decimal("180.00"),
+            "AAPL": Decimal("190.00"),
+            "MSFT": Decimal("410.00"),
+            "NVDA": Decimal("120.00"),
+            "JPM": Decimal("200.00"),
+        },
         matching=MatchingConfig(fill_policy=FillPolicy(partial_fills=2)),
-    )  # fmt: skip
+    )
     sim = SimulatedBroker(config)
     sim.start()
     yield sim
@@ -52,10 +59,18 @@ def broker(tmp_path: Path) -> Iterator[SimulatedBroker]:
 def oms(broker: SimulatedBroker, db_url: str, tmp_path: Path) -> Iterator[Oms]:
     base = load_settings()
     brokers = tuple(
-        BrokerSettings(BrokerId(name), version, "TOMS", "SIMBROKER", "127.0.0.1", broker.port,
-                       heartbeat_seconds=5, reconnect_seconds=1)
+        BrokerSettings(
+            BrokerId(name),
+            version,
+            "TOMS",
+            "SIMBROKER",
+            "127.0.0.1",
+            broker.port,
+            heartbeat_seconds=5,
+            reconnect_seconds=1,
+        )
         for name, version in (("SIM", "FIX.4.4"), ("SIM42", "FIX.4.2"))
-    )  # fmt: skip
+    )
     settings = replace(base, database_url=db_url, data_dir=tmp_path / "oms", brokers=brokers)
     system = Oms(settings).start()
     for name in ("SIM", "SIM42"):

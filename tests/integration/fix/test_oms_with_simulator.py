@@ -19,10 +19,16 @@ pytestmark = pytest.mark.fix
 
 def block_of(oms: Oms, symbol: str, qty: str, side: Side = Side.BUY, accounts=("GROWTH",)):  # type: ignore[no-untyped-def]
     ids = [
-        oms.submit_order(account_id=a, symbol=symbol, side=side, quantity=Decimal(qty),
-                         order_type=OrderType.MARKET, user="pm1").order_id
+        oms.submit_order(
+            account_id=a,
+            symbol=symbol,
+            side=side,
+            quantity=Decimal(qty),
+            order_type=OrderType.MARKET,
+            user="pm1",
+        ).order_id
         for a in accounts
-    ]  # fmt: skip
+    ]
     return oms.create_block(ids, "trader1")
 
 
@@ -38,13 +44,17 @@ def routed_status(oms: Oms, routed_id: str, *statuses: S):  # type: ignore[no-un
 def test_market_order_fills_in_partials(oms: Oms, waiter: Waiter, broker_id: str) -> None:
     # 500 each: ALPHA already holds 2,000 IBM, so 1,000 more would breach its 10% limit
     block = block_of(oms, "IBM", "500", accounts=("GROWTH", "ALPHA"))
-    routed = oms.route_block(block.block_id, broker=broker_id, order_type=OrderType.MARKET,
-                             user="trader1")  # fmt: skip
+    routed = oms.route_block(
+        block.block_id, broker=broker_id, order_type=OrderType.MARKET, user="trader1"
+    )
     done = waiter.until(routed_status(oms, routed.routed_order_id, S.FILLED))
     assert done.cum_qty == Decimal(1000) and len(done.fills) == 2
     assert done.avg_px == Decimal("180.00")
-    orders = waiter.until(lambda uow: [o for o in uow.orders.list(block_id=block.block_id)
-                                       if o.status is OrderStatus.FILLED])  # fmt: skip
+    orders = waiter.until(
+        lambda uow: [
+            o for o in uow.orders.list(block_id=block.block_id) if o.status is OrderStatus.FILLED
+        ]
+    )
     assert len(orders) == 2
     assert sum(o.filled_quantity for o in orders) == Decimal(1000)
 
@@ -54,8 +64,13 @@ def test_limit_rests_then_fills_when_price_crosses(
     oms: Oms, waiter: Waiter, broker: SimulatedBroker, broker_id: str
 ) -> None:
     block = block_of(oms, "AAPL", "500")
-    routed = oms.route_block(block.block_id, broker=broker_id, order_type=OrderType.LIMIT,
-                             limit_price=Decimal("185.00"), user="trader1")  # fmt: skip
+    routed = oms.route_block(
+        block.block_id,
+        broker=broker_id,
+        order_type=OrderType.LIMIT,
+        limit_price=Decimal("185.00"),
+        user="trader1",
+    )
     waiter.until(routed_status(oms, routed.routed_order_id, S.NEW))
     broker.set_price("AAPL", Decimal("184.90"))
     done = waiter.until(routed_status(oms, routed.routed_order_id, S.FILLED))
@@ -66,13 +81,23 @@ def test_limit_rests_then_fills_when_price_crosses(
     ("order_type", "limit", "stop"),
     [(OrderType.STOP, None, "205.00"), (OrderType.STOP_LIMIT, "206.00", "205.00")],
 )
-def test_stop_orders_trigger(oms: Oms, waiter: Waiter, broker: SimulatedBroker,
-                             order_type: OrderType, limit: str | None, stop: str) -> None:  # fmt: skip
+def test_stop_orders_trigger(
+    oms: Oms,
+    waiter: Waiter,
+    broker: SimulatedBroker,
+    order_type: OrderType,
+    limit: str | None,
+    stop: str,
+) -> None:
     block = block_of(oms, "JPM", "300")
     routed = oms.route_block(
-        block.block_id, broker="SIM", order_type=order_type, user="trader1",
-        limit_price=Decimal(limit) if limit else None, stop_price=Decimal(stop),
-    )  # fmt: skip
+        block.block_id,
+        broker="SIM",
+        order_type=order_type,
+        user="trader1",
+        limit_price=Decimal(limit) if limit else None,
+        stop_price=Decimal(stop),
+    )
     waiter.until(routed_status(oms, routed.routed_order_id, S.NEW))
     broker.set_price("JPM", Decimal("205.50"))
     done = waiter.until(routed_status(oms, routed.routed_order_id, S.FILLED))
@@ -81,8 +106,13 @@ def test_stop_orders_trigger(oms: Oms, waiter: Waiter, broker: SimulatedBroker,
 
 def test_cancel_a_resting_order(oms: Oms, waiter: Waiter) -> None:
     block = block_of(oms, "MSFT", "400")
-    routed = oms.route_block(block.block_id, broker="SIM", order_type=OrderType.LIMIT,
-                             limit_price=Decimal("380.00"), user="trader1")  # fmt: skip
+    routed = oms.route_block(
+        block.block_id,
+        broker="SIM",
+        order_type=OrderType.LIMIT,
+        limit_price=Decimal("380.00"),
+        user="trader1",
+    )
     waiter.until(routed_status(oms, routed.routed_order_id, S.NEW))
     oms.cancel(routed.routed_order_id, "trader1")
     done = waiter.until(routed_status(oms, routed.routed_order_id, S.CANCELED))
@@ -94,12 +124,18 @@ def test_cancel_a_resting_order(oms: Oms, waiter: Waiter) -> None:
 @pytest.mark.parametrize("new_qty", ["300", "800"])
 def test_replace_down_and_up(oms: Oms, waiter: Waiter, new_qty: str) -> None:
     block = block_of(oms, "NVDA", "800", accounts=("GROWTH",))
-    routed = oms.route_block(block.block_id, broker="SIM", order_type=OrderType.LIMIT,
-                             limit_price=Decimal("110.00"), user="trader1",
-                             quantity=Decimal("500"))  # fmt: skip
+    routed = oms.route_block(
+        block.block_id,
+        broker="SIM",
+        order_type=OrderType.LIMIT,
+        limit_price=Decimal("110.00"),
+        user="trader1",
+        quantity=Decimal("500"),
+    )
     waiter.until(routed_status(oms, routed.routed_order_id, S.NEW))
-    oms.replace(routed.routed_order_id, "trader1", quantity=Decimal(new_qty),
-                limit_price=Decimal("111.00"))  # fmt: skip
+    oms.replace(
+        routed.routed_order_id, "trader1", quantity=Decimal(new_qty), limit_price=Decimal("111.00")
+    )
 
     def replaced(uow):  # type: ignore[no-untyped-def]
         r = uow.routed.get(routed.routed_order_id)
@@ -111,21 +147,34 @@ def test_replace_down_and_up(oms: Oms, waiter: Waiter, new_qty: str) -> None:
 
 def test_broker_reject_is_recorded(oms: Oms, waiter: Waiter) -> None:
     block = block_of(oms, "IBM", "100")
-    routed = oms.route_block(block.block_id, broker="SIM", order_type=OrderType.LIMIT,
-                             limit_price=Decimal("170"), time_in_force=TimeInForce.GTD,
-                             expire_date=__import__("datetime").date(2030, 1, 1),
-                             user="trader1")  # fmt: skip
+    routed = oms.route_block(
+        block.block_id,
+        broker="SIM",
+        order_type=OrderType.LIMIT,
+        limit_price=Decimal("170"),
+        time_in_force=TimeInForce.GTD,
+        expire_date=__import__("datetime").date(2030, 1, 1),
+        user="trader1",
+    )
     done = waiter.until(routed_status(oms, routed.routed_order_id, S.REJECTED))
     assert done.cum_qty == 0
-    types = oms.read(lambda uow: [r.event_type for r in uow.audit.for_entity(
-        "routed_order", routed.routed_order_id)])  # fmt: skip
+    types = oms.read(
+        lambda uow: [
+            r.event_type for r in uow.audit.for_entity("routed_order", routed.routed_order_id)
+        ]
+    )
     assert "RoutedOrderStatusChanged" in types
 
 
 def test_ioc_fills_what_it_can_and_cancels_the_rest(oms: Oms, waiter: Waiter) -> None:
     block = block_of(oms, "IBM", "1000")
-    routed = oms.route_block(block.block_id, broker="SIM", order_type=OrderType.LIMIT,
-                             limit_price=Decimal("170.00"), time_in_force=TimeInForce.IOC,
-                             user="trader1")  # fmt: skip
+    routed = oms.route_block(
+        block.block_id,
+        broker="SIM",
+        order_type=OrderType.LIMIT,
+        limit_price=Decimal("170.00"),
+        time_in_force=TimeInForce.IOC,
+        user="trader1",
+    )
     done = waiter.until(routed_status(oms, routed.routed_order_id, S.CANCELED, S.FILLED))
     assert done.status is S.CANCELED and done.cum_qty == 0

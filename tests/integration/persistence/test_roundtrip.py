@@ -39,14 +39,29 @@ def uow(engine: Engine) -> SqlUnitOfWork:
 def seed(uow: SqlUnitOfWork) -> None:
     with uow:
         uow.securities.save(
-            Security(Symbol("IBM"), "IBM Corp", "Technology", "US", Decimal("100"),
-                     AssetClass.EQUITY, "USD", Decimal("920000000")),
+            Security(
+                Symbol("IBM"),
+                "IBM Corp",
+                "Technology",
+                "US",
+                Decimal("100"),
+                AssetClass.EQUITY,
+                "USD",
+                Decimal("920000000"),
+            ),
             last_price=Decimal("180.1234567890123456789"),
-        )  # fmt: skip
+        )
         uow.accounts.save(
-            Account(AccountId("ACC1"), "Growth", "USD", TaxLotMethod.HIFO,
-                    Decimal("1000000.01"), False, "ucits")
-        )  # fmt: skip
+            Account(
+                AccountId("ACC1"),
+                "Growth",
+                "USD",
+                TaxLotMethod.HIFO,
+                Decimal("1000000.01"),
+                False,
+                "ucits",
+            )
+        )
         uow.commit()
 
 
@@ -56,8 +71,16 @@ def test_migrations_reach_head(engine: Engine) -> None:
 
 def test_reference_data_and_lots_round_trip(uow: SqlUnitOfWork) -> None:
     seed(uow)
-    lot = TaxLot(LotId("L1"), AccountId("ACC1"), Symbol("IBM"), date(2024, 2, 29),
-                 Decimal("150"), Decimal("27000.0000000001"), date(2023, 1, 3), Decimal("12.5"))  # fmt: skip
+    lot = TaxLot(
+        LotId("L1"),
+        AccountId("ACC1"),
+        Symbol("IBM"),
+        date(2024, 2, 29),
+        Decimal("150"),
+        Decimal("27000.0000000001"),
+        date(2023, 1, 3),
+        Decimal("12.5"),
+    )
     with uow:
         uow.lots.add(lot)
         uow.commit()
@@ -72,10 +95,22 @@ def test_reference_data_and_lots_round_trip(uow: SqlUnitOfWork) -> None:
 
 def test_order_and_fills_round_trip_exactly(uow: SqlUnitOfWork) -> None:
     seed(uow)
-    order = Order(OrderId("O1"), AccountId("ACC1"), Symbol("IBM"), Side.BUY, Decimal("10000"),
-                  OrderType.STOP_LIMIT, NOW, UserId("pm1"), limit_price=Decimal("50.125"),
-                  stop_price=Decimal("49.875"), time_in_force=TimeInForce.GTD,
-                  expire_date=date(2026, 12, 31), status=OrderStatus.ACCEPTED, note="rebalance")  # fmt: skip
+    order = Order(
+        OrderId("O1"),
+        AccountId("ACC1"),
+        Symbol("IBM"),
+        Side.BUY,
+        Decimal("10000"),
+        OrderType.STOP_LIMIT,
+        NOW,
+        UserId("pm1"),
+        limit_price=Decimal("50.125"),
+        stop_price=Decimal("49.875"),
+        time_in_force=TimeInForce.GTD,
+        expire_date=date(2026, 12, 31),
+        status=OrderStatus.ACCEPTED,
+        note="rebalance",
+    )
     block = Block(BlockId("B1"), Symbol("IBM"), Side.BUY, NOW, UserId("trader1"))
     block.add(order)
     routed = make_routed(qty=10000)
@@ -89,9 +124,15 @@ def test_order_and_fills_round_trip_exactly(uow: SqlUnitOfWork) -> None:
         uow.blocks.save(block)
         uow.routed.save(routed, NOW)
         for exec_id in routed.applied_exec_ids:
-            uow.executions.record(session_id="S", exec_id=exec_id, cl_ord_id="X",
-                                  routed_order_id=routed.routed_order_id, kind="trade",
-                                  outcome="applied", received_at=NOW)  # fmt: skip
+            uow.executions.record(
+                session_id="S",
+                exec_id=exec_id,
+                cl_ord_id="X",
+                routed_order_id=routed.routed_order_id,
+                kind="trade",
+                outcome="applied",
+                received_at=NOW,
+            )
         uow.commit()
     with uow:
         assert uow.orders.get("O1") == order
@@ -133,8 +174,16 @@ def test_uncommitted_work_is_rolled_back(uow: SqlUnitOfWork, engine: Engine) -> 
 
 def test_times_keep_microseconds_in_utc(uow: SqlUnitOfWork) -> None:
     seed(uow)
-    order = Order(OrderId("O2"), AccountId("ACC1"), Symbol("IBM"), Side.SELL, Decimal("1"),
-                  OrderType.MARKET, NOW + timedelta(microseconds=1), UserId("pm1"))  # fmt: skip
+    order = Order(
+        OrderId("O2"),
+        AccountId("ACC1"),
+        Symbol("IBM"),
+        Side.SELL,
+        Decimal("1"),
+        OrderType.MARKET,
+        NOW + timedelta(microseconds=1),
+        UserId("pm1"),
+    )
     with uow:
         uow.orders.add(order)
         uow.commit()

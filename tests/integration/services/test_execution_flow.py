@@ -25,42 +25,82 @@ from toms.services.executions import Outcome
 SESSION = "FIX.4.4:TOMS->SIMBROKER"
 
 
-def report(cl: str, exec_id: str, kind: K, status: S, cum: int, leaves: int,
-           last_qty: int = 0, last_px: str | None = None) -> ExecutionReport:  # fmt: skip
+def report(
+    cl: str,
+    exec_id: str,
+    kind: K,
+    status: S,
+    cum: int,
+    leaves: int,
+    last_qty: int = 0,
+    last_px: str | None = None,
+) -> ExecutionReport:
     return ExecutionReport(
-        exec_id=ExecId(exec_id), cl_ord_id=ClOrdId(cl), kind=kind, status=status,
-        order_qty=None, cum_qty=Decimal(cum), leaves_qty=Decimal(leaves), avg_px=None,
-        transact_time=T0, last_qty=Decimal(last_qty),
+        exec_id=ExecId(exec_id),
+        cl_ord_id=ClOrdId(cl),
+        kind=kind,
+        status=status,
+        order_qty=None,
+        cum_qty=Decimal(cum),
+        leaves_qty=Decimal(leaves),
+        avg_px=None,
+        transact_time=T0,
+        last_qty=Decimal(last_qty),
         last_px=Decimal(last_px) if last_px else None,
-    )  # fmt: skip
+    )
 
 
 def routed_block(oms: Oms, qty_a: str = "300", qty_b: str = "100"):  # type: ignore[no-untyped-def]
-    a = oms.submit_order(account_id="GROWTH", symbol="IBM", side=Side.BUY,
-                         quantity=Decimal(qty_a), order_type=OrderType.LIMIT,
-                         limit_price=Decimal("181"), user="pm1")  # fmt: skip
-    b = oms.submit_order(account_id="INCOME", symbol="IBM", side=Side.BUY,
-                         quantity=Decimal(qty_b), order_type=OrderType.LIMIT,
-                         limit_price=Decimal("181"), user="pm1")  # fmt: skip
+    a = oms.submit_order(
+        account_id="GROWTH",
+        symbol="IBM",
+        side=Side.BUY,
+        quantity=Decimal(qty_a),
+        order_type=OrderType.LIMIT,
+        limit_price=Decimal("181"),
+        user="pm1",
+    )
+    b = oms.submit_order(
+        account_id="INCOME",
+        symbol="IBM",
+        side=Side.BUY,
+        quantity=Decimal(qty_b),
+        order_type=OrderType.LIMIT,
+        limit_price=Decimal("181"),
+        user="pm1",
+    )
     block = oms.create_block([a.order_id, b.order_id], "trader1")
-    routed = oms.route_block(block.block_id, broker="SIM", order_type=OrderType.LIMIT,
-                             limit_price=Decimal("181"), user="trader1")  # fmt: skip
+    routed = oms.route_block(
+        block.block_id,
+        broker="SIM",
+        order_type=OrderType.LIMIT,
+        limit_price=Decimal("181"),
+        user="trader1",
+    )
     return a, b, block, routed
 
 
 def audit_types(oms: Oms, entity_type: str, entity_id: str) -> list[str]:
-    return oms.read(lambda uow: [r.event_type for r in uow.audit.for_entity(entity_type, entity_id)])
+    return oms.read(
+        lambda uow: [r.event_type for r in uow.audit.for_entity(entity_type, entity_id)]
+    )
 
 
 def test_route_fill_and_persist(oms: Oms, gateway: RecordingGateway) -> None:
-    a, b, block, routed = routed_block(oms)
+    a, b, _block, routed = routed_block(oms)
     assert gateway.sent == [("new", routed.cl_ord_id)]
     cl = routed.cl_ord_id
     assert oms.apply_report(SESSION, report(cl, "E1", K.NEW, S.NEW, 0, 400)) is Outcome.APPLIED
-    assert oms.apply_report(SESSION, report(cl, "E2", K.TRADE, S.PARTIALLY_FILLED, 200, 200,
-                                            200, "180.50")) is Outcome.APPLIED  # fmt: skip
-    assert oms.apply_report(SESSION, report(cl, "E3", K.TRADE, S.FILLED, 400, 0, 200,
-                                            "180.70")) is Outcome.APPLIED  # fmt: skip
+    assert (
+        oms.apply_report(
+            SESSION, report(cl, "E2", K.TRADE, S.PARTIALLY_FILLED, 200, 200, 200, "180.50")
+        )
+        is Outcome.APPLIED
+    )
+    assert (
+        oms.apply_report(SESSION, report(cl, "E3", K.TRADE, S.FILLED, 400, 0, 200, "180.70"))
+        is Outcome.APPLIED
+    )
     stored = oms.read(lambda uow: uow.routed.get(routed.routed_order_id))
     assert stored.status is S.FILLED and stored.cum_qty == Decimal(400)
     assert stored.avg_px == Decimal("180.60")
@@ -84,8 +124,9 @@ def test_unknown_cl_ord_id_is_recorded_for_operations(oms: Oms) -> None:
     routed_block(oms)
     stray = report("NOT-OURS", "E9", K.TRADE, S.FILLED, 100, 0, 100, "180")
     assert oms.apply_report(SESSION, stray, raw="8=FIX.4.4|35=8|...") is Outcome.UNMATCHED
-    flagged = oms.read(lambda uow: [(r.exec_id, r.outcome, r.error, r.raw)
-                                    for r in uow.executions.flagged()])  # fmt: skip
+    flagged = oms.read(
+        lambda uow: [(r.exec_id, r.outcome, r.error, r.raw) for r in uow.executions.flagged()]
+    )
     assert flagged == [("E9", "unmatched", "no order with ClOrdID NOT-OURS", "8=FIX.4.4|35=8|...")]
     # and a resend of the same stray report is recognised, not stored twice
     assert oms.apply_report(SESSION, stray) is Outcome.DUPLICATE
@@ -99,7 +140,11 @@ def test_overfill_is_refused_and_state_stays_intact(oms: Oms) -> None:
     over = report(cl, "E2", K.TRADE, S.FILLED, 500, 0, 200, "180")
     assert oms.apply_report(SESSION, over) is Outcome.REJECTED
     after = oms.read(lambda uow: uow.routed.get(routed.routed_order_id))
-    assert (after.cum_qty, after.status, after.fills) == (before.cum_qty, before.status, before.fills)
+    assert (after.cum_qty, after.status, after.fills) == (
+        before.cum_qty,
+        before.status,
+        before.fills,
+    )
     flagged = oms.read(lambda uow: [(r.exec_id, r.outcome) for r in uow.executions.flagged()])
     assert flagged == [("E2", "rejected")]
     assert "ExecutionRejected" in audit_types(oms, "routed_order", routed.routed_order_id)
@@ -114,8 +159,14 @@ def test_out_of_order_report_is_refused(oms: Oms) -> None:
 
 def test_negative_quantity_order_is_refused_and_nothing_stored(oms: Oms) -> None:
     with pytest.raises(InvalidOrder, match="quantity must be positive"):
-        oms.submit_order(account_id="GROWTH", symbol="IBM", side=Side.BUY,
-                         quantity=Decimal("-100"), order_type=OrderType.MARKET, user="pm1")  # fmt: skip
+        oms.submit_order(
+            account_id="GROWTH",
+            symbol="IBM",
+            side=Side.BUY,
+            quantity=Decimal("-100"),
+            order_type=OrderType.MARKET,
+            user="pm1",
+        )
     assert oms.read(lambda uow: uow.orders.list()) == []
 
 

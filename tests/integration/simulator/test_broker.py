@@ -58,8 +58,12 @@ def test_latency_delays_every_answer_in_order(
 def test_ticker_moves_prices_and_fills_resting_orders(
     make_broker: BrokerFactory, clients: list[RawFixClient]
 ) -> None:
-    broker = make_broker(tick_interval_seconds=0.02, walk_seed=7, walk_max_step_bps=Decimal(50),
-                         prices={"AAPL": Decimal("190.00")})  # fmt: skip
+    broker = make_broker(
+        tick_interval_seconds=0.02,
+        walk_seed=7,
+        walk_max_step_bps=Decimal(50),
+        prices={"AAPL": Decimal("190.00")},
+    )
     client = logged_on(broker.port, clients)
     client.send("D", new_order_fields("TICK-B", ord_type="2", price="189.99"))
     client.send("D", new_order_fields("TICK-S", side="2", ord_type="2", price="190.01"))
@@ -77,11 +81,23 @@ def test_fix_log_of_a_real_session_filtered_by_cl_ord_id(
     client.expect("8", t11="RL-1")
     client.send("D", new_order_fields("OTHER-1", symbol="MSFT"))
     client.expect("8", t11="OTHER-1", t39="2")
-    client.send("G", [(41, "RL-1"), (11, "RL-1-R"), (55, "AAPL"), (54, "1"), (60, fix_now()),
-                      (38, "200"), (40, "2"), (44, "151")])  # fmt: skip
+    client.send(
+        "G",
+        [
+            (41, "RL-1"),
+            (11, "RL-1-R"),
+            (55, "AAPL"),
+            (54, "1"),
+            (60, fix_now()),
+            (38, "200"),
+            (40, "2"),
+            (44, "151"),
+        ],
+    )
     client.expect("8", t11="RL-1-R", t150="5")
-    client.send("F", [(41, "RL-1-R"), (11, "RL-1-X"), (55, "AAPL"), (54, "1"), (60, fix_now()),
-                      (38, "200")])  # fmt: skip
+    client.send(
+        "F", [(41, "RL-1-R"), (11, "RL-1-X"), (55, "AAPL"), (54, "1"), (60, fix_now()), (38, "200")]
+    )
     client.expect("8", t11="RL-1-X", t150="4")
 
     log_file = broker.log_dir / "FIX.4.4-SIMBROKER-TOMS.messages.current.log"
@@ -89,10 +105,13 @@ def test_fix_log_of_a_real_session_filtered_by_cl_ord_id(
     assert read.problems == []
     order = chain(read.entries, "RL-1-R")
     assert [(e.direction, e.msg_type, e.get(11)) for e in order] == [
-        ("in", "D", "RL-1"), ("out", "8", "RL-1"),
-        ("in", "G", "RL-1-R"), ("out", "8", "RL-1-R"),
-        ("in", "F", "RL-1-X"), ("out", "8", "RL-1-X"),
-    ]  # fmt: skip
+        ("in", "D", "RL-1"),
+        ("out", "8", "RL-1"),
+        ("in", "G", "RL-1-R"),
+        ("out", "8", "RL-1-R"),
+        ("in", "F", "RL-1-X"),
+        ("out", "8", "RL-1-X"),
+    ]
     assert all(e.time is not None for e in order)
 
     assert main(["fix-log", str(log_file), "--cl-ord-id", "RL-1"]) == 0
@@ -111,10 +130,23 @@ def test_sim_broker_command_runs_until_sigterm(tmp_path: Path, clients: list[Raw
     config = tmp_path / "sim.toml"
     config.write_text('[broker]\nlatency_ms = 0\n[symbols]\nAAPL = { price = "190.00" }\n')
     proc = subprocess.Popen(
-        [sys.executable, "-m", "toms", "sim-broker", "--config", str(config), "--port", "0",
-         "--data-dir", str(tmp_path / "data")],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "toms",
+            "sim-broker",
+            "--config",
+            str(config),
+            "--port",
+            "0",
+            "--data-dir",
+            str(tmp_path / "data"),
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()

@@ -10,6 +10,7 @@ check the aggregate against its own audit trail:
 
 from __future__ import annotations
 
+import contextlib
 from decimal import Decimal
 
 from hypothesis import settings
@@ -32,8 +33,17 @@ ANY_KIND = st.sampled_from(list(K))
 
 
 def snapshot(o: RoutedOrder) -> tuple[object, ...]:
-    return (o.status, o.order_qty, o.cum_qty, o.avg_px, o.cl_ord_id, tuple(o.fills),
-            frozenset(o.applied_exec_ids), o.pending, o.version)  # fmt: skip
+    return (
+        o.status,
+        o.order_qty,
+        o.cum_qty,
+        o.avg_px,
+        o.cl_ord_id,
+        tuple(o.fills),
+        frozenset(o.applied_exec_ids),
+        o.pending,
+        o.version,
+    )
 
 
 class RoutedOrderMachine(RuleBasedStateMachine):
@@ -102,10 +112,8 @@ class RoutedOrderMachine(RuleBasedStateMachine):
     @rule()
     def cancel(self) -> None:
         self.next_cl += 1
-        try:
+        with contextlib.suppress(DomainError):
             self.order.request_cancel(ClOrdId(f"C{self.next_cl}"), self.broker.clock)
-        except DomainError:
-            pass
 
     @rule()
     def cancel_ack(self) -> None:
@@ -128,12 +136,10 @@ class RoutedOrderMachine(RuleBasedStateMachine):
     @rule(qty=st.integers(1000, 15000))
     def replace(self, qty: int) -> None:
         self.next_cl += 1
-        try:
+        with contextlib.suppress(DomainError):
             self.order.request_replace(
                 ClOrdId(f"R{self.next_cl}"), self.broker.clock, Decimal(qty), Decimal(50)
             )
-        except DomainError:
-            pass
 
     @rule()
     def replace_ack(self) -> None:
@@ -144,9 +150,14 @@ class RoutedOrderMachine(RuleBasedStateMachine):
         qty = max(p.quantity, cum)
         status = S.FILLED if cum >= qty else S.PARTIALLY_FILLED if cum else S.NEW
         report = self.broker.report(
-            K.REPLACED, status, cum, qty - cum, order_qty=qty, cl_ord_id=p.cl_ord_id,
+            K.REPLACED,
+            status,
+            cum,
+            qty - cum,
+            order_qty=qty,
+            cl_ord_id=p.cl_ord_id,
             orig_cl_ord_id=p.orig_cl_ord_id,
-        )  # fmt: skip
+        )
         self._apply(report)
 
     @rule()

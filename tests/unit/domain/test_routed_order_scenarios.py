@@ -33,8 +33,18 @@ from toms.domain.values import OrderType
 
 
 def snapshot(o: RoutedOrder) -> tuple[object, ...]:
-    return (o.status, o.order_qty, o.cum_qty, o.leaves_qty, o.avg_px, o.cl_ord_id,
-            tuple(o.fills), frozenset(o.applied_exec_ids), o.pending, o.version)  # fmt: skip
+    return (
+        o.status,
+        o.order_qty,
+        o.cum_qty,
+        o.leaves_qty,
+        o.avg_px,
+        o.cl_ord_id,
+        tuple(o.fills),
+        frozenset(o.applied_exec_ids),
+        o.pending,
+        o.version,
+    )
 
 
 def assert_order(o: RoutedOrder, status: S, qty: int, cum: int, leaves: int) -> None:
@@ -150,8 +160,15 @@ def test_d7_execution_while_replace_pending_reported_on_original(b: Broker) -> N
     b.send(K.PENDING_REPLACE, S.PENDING_REPLACE, 1000, 9000, cl_ord_id="Y", orig_cl_ord_id="X")
     # fills while pending carry the original ClOrdID and OrderQty
     b.send(K.TRADE, S.PENDING_REPLACE, 2500, 7500, last_qty=1500, last_px="50", cl_ord_id="X")
-    b.send(K.REPLACED, S.PARTIALLY_FILLED, 2500, 9500, order_qty=12000, cl_ord_id="Y",
-           orig_cl_ord_id="X")  # fmt: skip
+    b.send(
+        K.REPLACED,
+        S.PARTIALLY_FILLED,
+        2500,
+        9500,
+        order_qty=12000,
+        cl_ord_id="Y",
+        orig_cl_ord_id="X",
+    )
     assert_order(b.order, S.PARTIALLY_FILLED, 12000, 2500, 9500)
     b.send(K.TRADE, S.PARTIALLY_FILLED, 3000, 9000, last_qty=500, last_px="51", cl_ord_id="Y")
     assert b.order.cum_qty == D(3000)
@@ -177,8 +194,15 @@ def test_d10_replace_decrease_above_cum_then_filled(b: Broker) -> None:
     ack(b)
     b.order.request_replace(ClOrdId("Y"), b.clock, D(8000), limit_price=D(50))
     b.send(K.TRADE, S.PARTIALLY_FILLED, 1000, 9000, last_qty=1000, last_px="50")
-    b.send(K.REPLACED, S.PARTIALLY_FILLED, 1000, 7000, order_qty=8000, cl_ord_id="Y",
-           orig_cl_ord_id="X")  # fmt: skip
+    b.send(
+        K.REPLACED,
+        S.PARTIALLY_FILLED,
+        1000,
+        7000,
+        order_qty=8000,
+        cl_ord_id="Y",
+        orig_cl_ord_id="X",
+    )
     b.send(K.TRADE, S.FILLED, 8000, 0, last_qty=7000, last_px="50", cl_ord_id="Y")
     assert_order(b.order, S.FILLED, 8000, 8000, 0)
 
@@ -273,8 +297,15 @@ def test_trade_correction_changes_quantity_and_price(b: Broker) -> None:
     b.send(K.TRADE, S.PARTIALLY_FILLED, 4000, 6000, last_qty=4000, last_px="50", exec_id="F1")
     b.send(K.TRADE, S.PARTIALLY_FILLED, 5000, 5000, last_qty=1000, last_px="52", exec_id="F2")
     # F2 corrected from 1000@52 to 2000@51: CumQty 4000 + 2000 = 6000, leaves 4000
-    events = b.send(K.TRADE_CORRECT, S.PARTIALLY_FILLED, 6000, 4000, last_qty=2000,
-                    last_px="51", exec_ref_id="F2")  # fmt: skip
+    events = b.send(
+        K.TRADE_CORRECT,
+        S.PARTIALLY_FILLED,
+        6000,
+        4000,
+        last_qty=2000,
+        last_px="51",
+        exec_ref_id="F2",
+    )
     assert isinstance(events[0], FillCorrected)
     assert (events[0].old_quantity, events[0].new_quantity) == (D(1000), D(2000))
     assert b.order.cum_qty == D(6000)

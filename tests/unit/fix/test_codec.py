@@ -33,19 +33,27 @@ def parse(pipe_text: str) -> SimplefixFields:
 
 
 def test_fix44_partial_fill() -> None:
-    f = parse("8=FIX.4.4|35=8|43=Y|37=O1|17=E7|150=F|39=1|11=C1|55=IBM|54=1|38=1000|"
-              "32=300|31=180.125|14=300|151=700|6=180.125|60=20261121-14:30:01.123")  # fmt: skip
+    f = parse(
+        "8=FIX.4.4|35=8|43=Y|37=O1|17=E7|150=F|39=1|11=C1|55=IBM|54=1|38=1000|"
+        "32=300|31=180.125|14=300|151=700|6=180.125|60=20261121-14:30:01.123"
+    )
     r = codec.execution_report(f, NOW)
     assert (r.kind, r.status) == (ExecKind.TRADE, RoutedStatus.PARTIALLY_FILLED)
     assert (r.last_qty, r.last_px, r.cum_qty, r.leaves_qty) == (
-        Decimal(300), Decimal("180.125"), Decimal(300), Decimal(700))  # fmt: skip
+        Decimal(300),
+        Decimal("180.125"),
+        Decimal(300),
+        Decimal(700),
+    )
     assert r.transact_time == datetime(2026, 11, 21, 14, 30, 1, 123000, tzinfo=UTC)
     assert r.poss_dup and r.broker_order_id == "O1"
 
 
 def test_fix42_fill_uses_exec_type_2_and_last_shares() -> None:
-    f = parse("8=FIX.4.2|35=8|37=O1|17=E8|20=0|150=2|39=2|11=C1|55=IBM|54=1|32=1000|31=50|"
-              "14=1000|151=0|6=50")  # fmt: skip
+    f = parse(
+        "8=FIX.4.2|35=8|37=O1|17=E8|20=0|150=2|39=2|11=C1|55=IBM|54=1|32=1000|31=50|"
+        "14=1000|151=0|6=50"
+    )
     r = codec.execution_report(f, NOW)
     assert (r.kind, r.status, r.transact_time) == (ExecKind.TRADE, RoutedStatus.FILLED, NOW)
 
@@ -57,11 +65,18 @@ def test_fix42_bust_is_exec_trans_type_1() -> None:
 
 
 def test_fix44_replace_ack_carries_new_and_orig_ids() -> None:
-    f = parse("8=FIX.4.4|35=8|37=O1|17=E3|150=5|39=0|11=C2|41=C1|55=IBM|54=1|38=900|44=49.5|"
-              "14=0|151=900|6=0")  # fmt: skip
+    f = parse(
+        "8=FIX.4.4|35=8|37=O1|17=E3|150=5|39=0|11=C2|41=C1|55=IBM|54=1|38=900|44=49.5|"
+        "14=0|151=900|6=0"
+    )
     r = codec.execution_report(f, NOW)
     assert (r.kind, r.cl_ord_id, r.orig_cl_ord_id, r.order_qty, r.limit_price) == (
-        ExecKind.REPLACED, "C2", "C1", Decimal(900), Decimal("49.5"))  # fmt: skip
+        ExecKind.REPLACED,
+        "C2",
+        "C1",
+        Decimal(900),
+        Decimal("49.5"),
+    )
 
 
 @pytest.mark.parametrize(
@@ -69,7 +84,11 @@ def test_fix44_replace_ack_carries_new_and_orig_ids() -> None:
     [
         ("8=FIX.4.4|35=8|37=O|150=F|39=1|11=C|14=1|151=1|6=1", 17, True),  # no ExecID
         ("8=FIX.4.4|35=8|37=O|17=E|150=Z|39=1|11=C|14=1|151=1|6=1", 150, False),  # unknown ExecType
-        ("8=FIX.4.4|35=8|37=O|17=E|150=F|39=1|11=C|14=abc|151=1|6=1", 14, False),  # CumQty not a number
+        (
+            "8=FIX.4.4|35=8|37=O|17=E|150=F|39=1|11=C|14=abc|151=1|6=1",
+            14,
+            False,
+        ),  # CumQty not a number
         ("8=FIX.4.4|35=8|37=O|17=E|150=F|39=1|11=C|14=-5|151=1|6=1", 14, False),  # negative
         ("8=FIX.4.4|35=8|37=O|17=E|150=F|39=1|11=C|14=1|151=1|6=1|60=yesterday", 60, False),
     ],
@@ -84,22 +103,32 @@ def test_cancel_reject() -> None:
     f = DictFields({11: "C2", 41: "C1", 39: "2", 434: "1", 102: "0", 37: "O1"})
     r = codec.cancel_reject(f, NOW)
     assert (r.response_to, r.status, r.reason) == (
-        CancelRejectTarget.CANCEL, RoutedStatus.FILLED, "too late to cancel")  # fmt: skip
+        CancelRejectTarget.CANCEL,
+        RoutedStatus.FILLED,
+        "too late to cancel",
+    )
 
 
 def test_new_order_single_for_stop_limit_gtd() -> None:
-    order = make_routed(qty="1500", order_type=OrderType.STOP_LIMIT, limit="101.50", stop="100",
-                        tif=TimeInForce.GTC)  # fmt: skip
+    order = make_routed(
+        qty="1500", order_type=OrderType.STOP_LIMIT, limit="101.50", stop="100", tif=TimeInForce.GTC
+    )
     fields = dict(codec.new_order_single(order, "BLOCK", NOW))
     assert fields[11] == "X" and fields[21] == "1" and fields[54] == "1"
     assert (fields[38], fields[40], fields[44], fields[99], fields[59]) == (
-        "1500", "4", "101.5", "100", "1")  # fmt: skip
+        "1500",
+        "4",
+        "101.5",
+        "100",
+        "1",
+    )
     assert fields[60] == "20261121-14:30:05.250"
 
 
 def test_market_order_has_no_price_fields() -> None:
-    fields = dict(codec.new_order_single(make_routed(order_type=OrderType.MARKET, limit=None),
-                                         "BLOCK", NOW))  # fmt: skip
+    fields = dict(
+        codec.new_order_single(make_routed(order_type=OrderType.MARKET, limit=None), "BLOCK", NOW)
+    )
     assert 44 not in fields and 99 not in fields and fields[40] == "1"
 
 
@@ -109,8 +138,9 @@ def test_cancel_and_replace_requests() -> None:
     cancel = PendingRequest(RequestKind.CANCEL, ClOrdId("Y"), ClOrdId("X"))
     f = dict(codec.cancel_request(order, cancel, NOW))
     assert (f[41], f[11], f[37], f[38]) == ("X", "Y", "O1", "10000")
-    repl = PendingRequest(RequestKind.REPLACE, ClOrdId("Z"), ClOrdId("X"), Decimal("12000"),
-                          Decimal("50.25"))  # fmt: skip
+    repl = PendingRequest(
+        RequestKind.REPLACE, ClOrdId("Z"), ClOrdId("X"), Decimal("12000"), Decimal("50.25")
+    )
     g = dict(codec.replace_request(order, repl, "BLOCK", NOW))
     assert (g[41], g[11], g[38], g[44], g[40]) == ("X", "Z", "12000", "50.25", "2")
 

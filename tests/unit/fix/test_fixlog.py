@@ -29,8 +29,14 @@ from toms.fix.fixlog import (
 LOG_NAME = "FIX.4.4-SIMBROKER-TOMS.messages.current.log"
 
 
-def message(sender: str, target: str, seq: int, msg_type: str, *fields: tuple[int, str],
-            begin: str = "FIX.4.4") -> bytes:  # fmt: skip
+def message(
+    sender: str,
+    target: str,
+    seq: int,
+    msg_type: str,
+    *fields: tuple[int, str],
+    begin: str = "FIX.4.4",
+) -> bytes:
     m = simplefix.FixMessage()
     m.append_pair(8, begin, header=True)
     m.append_pair(35, msg_type, header=True)
@@ -59,18 +65,66 @@ SESSION = [
     client(1, "A", (98, "0"), (108, "30")),
     broker(1, "A", (98, "0"), (108, "30")),
     client(2, "D", (11, "A1"), (55, "AAPL"), (54, "1"), (38, "100"), (40, "2"), (44, "189.5")),
-    broker(2, "8", (11, "A1"), (17, "E1"), (150, "0"), (39, "0"), (55, "AAPL"), (54, "1"),
-           (151, "100"), (14, "0"), (6, "0")),
+    broker(
+        2,
+        "8",
+        (11, "A1"),
+        (17, "E1"),
+        (150, "0"),
+        (39, "0"),
+        (55, "AAPL"),
+        (54, "1"),
+        (151, "100"),
+        (14, "0"),
+        (6, "0"),
+    ),
     client(3, "D", (11, "B1"), (55, "MSFT"), (54, "2"), (38, "10"), (40, "1")),
     client(4, "G", (11, "A2"), (41, "A1"), (55, "AAPL"), (54, "1"), (38, "200"), (40, "2")),
-    broker(3, "8", (11, "A2"), (41, "A1"), (17, "E2"), (150, "5"), (39, "0"), (55, "AAPL"),
-           (54, "1"), (151, "200"), (14, "0"), (6, "0")),
-    broker(4, "8", (11, "B1"), (17, "E3"), (150, "F"), (39, "2"), (55, "MSFT"), (54, "2"),
-           (32, "10"), (31, "410"), (151, "0"), (14, "10"), (6, "410")),
+    broker(
+        3,
+        "8",
+        (11, "A2"),
+        (41, "A1"),
+        (17, "E2"),
+        (150, "5"),
+        (39, "0"),
+        (55, "AAPL"),
+        (54, "1"),
+        (151, "200"),
+        (14, "0"),
+        (6, "0"),
+    ),
+    broker(
+        4,
+        "8",
+        (11, "B1"),
+        (17, "E3"),
+        (150, "F"),
+        (39, "2"),
+        (55, "MSFT"),
+        (54, "2"),
+        (32, "10"),
+        (31, "410"),
+        (151, "0"),
+        (14, "10"),
+        (6, "410"),
+    ),
     client(5, "F", (11, "A3"), (41, "A2"), (55, "AAPL"), (54, "1")),
-    broker(5, "8", (11, "A3"), (41, "A2"), (17, "E4"), (150, "4"), (39, "4"), (55, "AAPL"),
-           (54, "1"), (151, "0"), (14, "0"), (6, "0")),
-]  # fmt: skip
+    broker(
+        5,
+        "8",
+        (11, "A3"),
+        (41, "A2"),
+        (17, "E4"),
+        (150, "4"),
+        (39, "4"),
+        (55, "AAPL"),
+        (54, "1"),
+        (151, "0"),
+        (14, "0"),
+        (6, "0"),
+    ),
+]
 
 
 @pytest.fixture
@@ -86,8 +140,10 @@ def test_dictionaries_ship_with_quickfix() -> None:
     assert dictionary_path("FIX.4.2").is_file()
     d = load_dictionary("FIX.4.4")
     assert (d.field_name(150), d.field_name(11), d.field_name(99999)) == (
-        "ExecType", "ClOrdID", "99999",
-    )  # fmt: skip
+        "ExecType",
+        "ClOrdID",
+        "99999",
+    )
     assert d.value_description(150, "F") == "trade"
     assert d.value_description(39, "1") == "partially filled"
     assert d.message_name("8") == "ExecutionReport"
@@ -131,15 +187,17 @@ def test_direction_from_the_file_name(log_file: Path) -> None:
 def test_corrupt_lines_are_reported_not_fatal() -> None:
     good = SESSION[2]
     bad_checksum = good[:-4] + ("000" if not good.endswith("000\x01") else "001") + "\x01"
-    text = "\n".join([
-        good,
-        "garbage that is not a log line",
-        "20261121-23:12:01.123 : 35=D\x0111=X\x01",  # no BeginString
-        good[: len(good) // 2],  # cut off mid-message
-        bad_checksum,
-        "",
-        SESSION[3],
-    ])  # fmt: skip
+    text = "\n".join(
+        [
+            good,
+            "garbage that is not a log line",
+            "20261121-23:12:01.123 : 35=D\x0111=X\x01",  # no BeginString
+            good[: len(good) // 2],  # cut off mid-message
+            bad_checksum,
+            "",
+            SESSION[3],
+        ]
+    )
     read = parse_log_text(text, "t.log")
     assert [e.line_no for e in read.entries] == [1, 5, 7]
     assert [p.line_no for p in read.problems] == [2, 3, 4, 5]
@@ -154,8 +212,13 @@ def test_chain_follows_replace_and_cancel(log_file: Path) -> None:
     for start in ("A1", "A2", "A3"):
         got = chain(entries, start)
         assert [(e.msg_type, e.get(11)) for e in got] == [
-            ("D", "A1"), ("8", "A1"), ("G", "A2"), ("8", "A2"), ("F", "A3"), ("8", "A3"),
-        ]  # fmt: skip
+            ("D", "A1"),
+            ("8", "A1"),
+            ("G", "A2"),
+            ("8", "A2"),
+            ("F", "A3"),
+            ("8", "A3"),
+        ]
     assert [e.get(17) for e in chain(entries, "B1") if e.msg_type == "8"] == ["E3"]
     assert chain(entries, "ZZZ") == []
 
@@ -186,8 +249,9 @@ def test_all_fields_names_and_descriptions() -> None:
 
 
 def test_fix42_messages_use_the_fix42_dictionary() -> None:
-    data = message("SIMBROKER", "TOMS", 2, "8", (11, "X"), (20, "0"), (150, "1"), (39, "1"),
-                   begin="FIX.4.2")  # fmt: skip
+    data = message(
+        "SIMBROKER", "TOMS", 2, "8", (11, "X"), (20, "0"), (150, "1"), (39, "1"), begin="FIX.4.2"
+    )
     entry = parse_log_text(line(data)).entries[0]
     assert "ExecType(150)=1 (partial fill)" in format_fields(entry)
     assert "ExecTransType(20)=0 (new)" in format_fields(entry)

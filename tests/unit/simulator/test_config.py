@@ -62,22 +62,34 @@ def test_defaults_from_a_minimal_file() -> None:
         ({"broker": {"port": 70000}, "symbols": {"A": "1"}}, "broker.port", "not a TCP port"),
         ({"broker": {"port": "9878"}, "symbols": {"A": "1"}}, "broker.port", "integer"),
         ({"broker": {"prot": 1}, "symbols": {"A": "1"}}, "broker.prot", "unknown key"),
-        ({"broker": {"fix_versions": ["FIX.5.0"]}, "symbols": {"A": "1"}}, "broker.fix_versions",
-         "FIX.4.2"),
+        (
+            {"broker": {"fix_versions": ["FIX.5.0"]}, "symbols": {"A": "1"}},
+            "broker.fix_versions",
+            "FIX.4.2",
+        ),
         ({"broker": {"latency_ms": -1}, "symbols": {"A": "1"}}, "broker.latency_ms", "negative"),
         ({"orders": {"reject_rate": 2}, "symbols": {"A": "1"}}, "orders.reject_rate", "between"),
-        ({"orders": {"time_in_force": ["opg"]}, "symbols": {"A": "1"}}, "orders.time_in_force",
-         "use day"),
+        (
+            {"orders": {"time_in_force": ["opg"]}, "symbols": {"A": "1"}},
+            "orders.time_in_force",
+            "use day",
+        ),
         ({"orders": {"lot_size": 0.5}, "symbols": {"A": "1"}}, "orders.lot_size", "integer or"),
         ({"fills": {"partial_fills": 0}, "symbols": {"A": "1"}}, "fills.partial_fills", "least"),
-        ({"fills": {"clips_per_match": 0}, "symbols": {"A": "1"}}, "fills.clips_per_match",
-         "least"),
+        (
+            {"fills": {"clips_per_match": 0}, "symbols": {"A": "1"}},
+            "fills.clips_per_match",
+            "least",
+        ),
         ({"market": {"tick_size": "0"}, "symbols": {"A": "1"}}, "market.tick_size", "positive"),
         ({"markets": {}, "symbols": {"A": "1"}}, "markets", "unknown section"),
-        ({"orders": {"send_pending_new": "yes"}, "symbols": {"A": "1"}},
-         "orders.send_pending_new", "boolean"),
+        (
+            {"orders": {"send_pending_new": "yes"}, "symbols": {"A": "1"}},
+            "orders.send_pending_new",
+            "boolean",
+        ),
     ],
-)  # fmt: skip
+)
 def test_config_errors_name_file_key_and_problem(data: dict, key: str, words: str) -> None:  # type: ignore[type-arg]
     with pytest.raises(ConfigError) as info:
         broker_config_from_mapping(data, "sim.toml")
@@ -104,8 +116,9 @@ def test_broker_config_validation() -> None:
 
 # ── settings builder ────────────────────────────────────────────────────────────────────
 def test_acceptor_settings_ini(tmp_path: Path) -> None:
-    builder = acceptor_settings(port=9878, data_dir=tmp_path, reset_on_logon=False,
-                                extra={"HeartBtInt": 5})  # fmt: skip
+    builder = acceptor_settings(
+        port=9878, data_dir=tmp_path, reset_on_logon=False, extra={"HeartBtInt": 5}
+    )
     ini = builder.to_ini()
     assert "ConnectionType=acceptor" in ini
     assert "SocketAcceptPort=9878" in ini
