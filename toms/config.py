@@ -44,6 +44,19 @@ class BrokerSettings:
     reset_on_logon: bool = False
 
 
+ROLES = ("pm", "trader", "compliance", "operations", "viewer")
+
+
+@dataclass(frozen=True, slots=True)
+class UserSettings:
+    """A user of the OMS server: an API token and roles; a PM's accounts."""
+
+    name: str
+    token: str
+    roles: tuple[str, ...]
+    accounts: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class HoldingSettings:
     account_id: AccountId
@@ -66,6 +79,7 @@ class Settings:
     holdings: tuple[HoldingSettings, ...]
     compliance: Mapping[str, Any] = field(default_factory=dict)
     compliance_source: str = ""
+    users: tuple[UserSettings, ...] = ()
 
     def broker(self, broker_id: str) -> BrokerSettings:
         for b in self.brokers:
@@ -165,7 +179,8 @@ def load_settings(path: Path | None = None, overrides: Mapping[str, Any] | None 
 
 def parse_settings(data: Mapping[str, Any], source: str, base: Path) -> Settings:
     root = _Reader(source, data)
-    known = {"database", "engine", "brokers", "securities", "accounts", "holdings", "compliance"}
+    known = {"database", "engine", "brokers", "securities", "accounts", "holdings", "compliance",
+             "users"}
     for unknown in sorted(set(data) - known):
         raise root.fail(unknown, f"unknown section; expected one of {sorted(known)}")
     db = _Reader(source, root.get("database", dict, {}), "database")
@@ -195,6 +210,9 @@ def parse_settings(data: Mapping[str, Any], source: str, base: Path) -> Settings
         _holding(r, {a.account_id for a in accounts}, set(prices)) for r in root.tables("holdings")
     )
 
+    users = tuple(_user(r, {a.account_id for a in accounts}) for r in root.tables("users"))
+    _unique(root, "users", [u.name for u in users])
+    _unique(root, "users (token)", [u.token for u in users])
     compliance: Mapping[str, Any] = {}
     compliance_source = ""
     section = root.get("compliance", dict, {})
@@ -220,6 +238,7 @@ def parse_settings(data: Mapping[str, Any], source: str, base: Path) -> Settings
         holdings=holdings,
         compliance=compliance,
         compliance_source=compliance_source,
+        users=users,
     )
 
 
@@ -303,3 +322,20 @@ def _holding(r: _Reader, accounts: set[str], symbols: set[str]) -> HoldingSettin
         r.decimal("unit_cost"),
         trade_date,
     )
+
+
+def _user(r: _Reader, accounts: set[str]) -> UserSettings:
+    roles = r.get("roles", list)
+    for role in roles:
+        if role not in ROLES:
+            raise r.fail("roles", f"{role!r} is not one of {list(ROLES)}")
+    token = r.get("token", str)
+    if len(token) < 8:
+        raise r.fail("token", "must be at least 8 characters")
+    owned = r.get("accounts", list, [])
+    for account in owned:
+        if account not in accounts:
+            raise r.fail("accounts", f"{account!r} is not a configured account")
+    if "pm" in roles and not owned:
+        raise r.fail("accounts", "a PM needs the accounts they manage")
+    return UserSettings(r.get("name", str), token, tuple(roles), tuple(owned))

@@ -31,6 +31,11 @@ symbol = "IBM"
 quantity = "100"
 unit_cost = "150"
 trade_date = 2025-01-02
+[[users]]
+name = "pm1"
+token = "secret-token-1"
+roles = ["pm"]
+accounts = ["A1"]
 """
 
 
@@ -48,6 +53,7 @@ def test_good_file_loads_exact_values(tmp_path: Path) -> None:
     assert s.database_url == f"sqlite:///{tmp_path / 'data' / 'toms.db'}"
     assert s.broker("SIM").fix_version == "FIX.4.4"
     assert s.initial_lots()[0].cost_basis == Decimal("15000")
+    assert (s.users[0].name, s.users[0].roles, s.users[0].accounts) == ("pm1", ("pm",), ("A1",))
 
 
 def test_shipped_example_config_loads() -> None:
@@ -97,6 +103,22 @@ def test_shipped_example_config_loads() -> None:
             lambda t: t.replace("[[accounts]]\n", '[[accounts]]\ntax_lot_method = "random"\n'),
             "accounts[0].tax_lot_method",
             "is not one of",
+        ),
+        (
+            lambda t: t.replace('roles = ["pm"]', 'roles = ["admin"]'),
+            "users[0].roles",
+            "is not one of",
+        ),
+        (lambda t: t.replace('"secret-token-1"', '"short"'), "users[0].token", "at least 8"),
+        (
+            lambda t: t.replace('accounts = ["A1"]', "accounts = []"),
+            "users[0].accounts",
+            "a PM needs",
+        ),
+        (
+            lambda t: t.replace('accounts = ["A1"]', 'accounts = ["ZZ"]'),
+            "users[0].accounts",
+            "not a configured",
         ),
     ],
 )

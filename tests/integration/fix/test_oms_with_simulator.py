@@ -178,3 +178,53 @@ def test_ioc_fills_what_it_can_and_cancels_the_rest(oms: Oms, waiter: Waiter) ->
     )
     done = waiter.until(routed_status(oms, routed.routed_order_id, S.CANCELED, S.FILLED))
     assert done.status is S.CANCELED and done.cum_qty == 0
+
+
+def test_fok_that_cannot_fill_whole_is_killed(oms: Oms, waiter: Waiter) -> None:
+    # FOK orders are worked alone (never aggregated); the limit is below the market
+    order = oms.submit_order(
+        account_id="GROWTH",
+        symbol="IBM",
+        side=Side.BUY,
+        quantity=Decimal("300"),
+        order_type=OrderType.LIMIT,
+        limit_price=Decimal("175.00"),
+        time_in_force=TimeInForce.FOK,
+        user="pm1",
+    )
+    with pytest.raises(Exception, match="fill-or-kill"):
+        oms.create_block([order.order_id], "trader1")
+    block = block_of(oms, "IBM", "300")
+    routed = oms.route_block(
+        block.block_id,
+        broker="SIM",
+        order_type=OrderType.LIMIT,
+        limit_price=Decimal("175.00"),
+        time_in_force=TimeInForce.FOK,
+        user="trader1",
+    )
+    done = waiter.until(routed_status(oms, routed.routed_order_id, S.CANCELED, S.FILLED))
+    assert done.status is S.CANCELED and done.cum_qty == 0
+
+
+def test_day_order_expires_at_the_session_end(
+    oms: Oms, waiter: Waiter, broker: SimulatedBroker
+) -> None:
+    block = block_of(oms, "IBM", "200")
+    routed = oms.route_block(
+        block.block_id,
+        broker="SIM42",
+        order_type=OrderType.LIMIT,
+        limit_price=Decimal("170.00"),
+        user="trader1",
+    )
+    waiter.until(routed_status(oms, routed.routed_order_id, S.NEW))
+    broker.end_of_day()
+    done = waiter.until(routed_status(oms, routed.routed_order_id, S.EXPIRED))
+    assert done.leaves_qty == 0
+    orders = waiter.until(
+        lambda uow: [
+            o for o in uow.orders.list(block_id=block.block_id) if o.status is OrderStatus.CANCELED
+        ]
+    )
+    assert len(orders) == 1
