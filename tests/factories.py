@@ -114,3 +114,18 @@ class Broker:
             transact_time=self.clock,
         )
         return list(self.order.apply_reject(reject))
+
+
+def snapshot(o: RoutedOrder) -> tuple[object, ...]:
+    """Everything a refused report must leave unchanged."""
+    return (
+        o.status,
+        o.order_qty,
+        o.cum_qty,
+        o.avg_px,
+        o.cl_ord_id,
+        tuple(o.fills),
+        frozenset(o.applied_exec_ids),
+        o.pending,
+        o.version,
+    )

@@ -125,20 +125,8 @@ TRANSITIONS: Final[Mapping[tuple[S, Trigger], frozenset[S]]] = {
     (S.FILLED, K.RESTATED): frozenset({S.FILLED}),
     # ── Trade corrections (G) and busts (H): history changes, so a filled order can reopen
     **{
-        (status, K.TRADE_CORRECT): _AFTER_BUST | ({status} & PENDING_REQUEST)
-        for status in (
-            S.NEW,
-            S.PARTIALLY_FILLED,
-            S.FILLED,
-            S.CANCELED,
-            S.EXPIRED,
-            S.DONE_FOR_DAY,
-            S.PENDING_CANCEL,
-            S.PENDING_REPLACE,
-        )
-    },
-    **{
-        (status, K.TRADE_CANCEL): _AFTER_BUST | ({status} & PENDING_REQUEST)
+        (status, kind): _AFTER_BUST | ({status} & PENDING_REQUEST)
+        for kind in (K.TRADE_CORRECT, K.TRADE_CANCEL)
         for status in (
             S.NEW,
             S.PARTIALLY_FILLED,

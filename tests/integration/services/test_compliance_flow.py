@@ -38,6 +38,33 @@ def audit(oms: Oms, order_id: str) -> list[tuple[str, str, str]]:
     )
 
 
+def market_order(oms: Oms, side: Side, qty: str, account: str = "GROWTH", symbol: str = "MSFT"):  # type: ignore[no-untyped-def]
+    return oms.submit_order(
+        account_id=account,
+        symbol=symbol,
+        side=side,
+        quantity=Decimal(qty),
+        order_type=OrderType.MARKET,
+        user="pm1",
+    )
+
+
+def route_fill_and_book(
+    oms: Oms, order_id: str, exec_id: str, qty: int, px: str, acknowledge: bool = False
+) -> None:
+    """Route one order as a market block, fill it whole at ``px``, allocate it."""
+    block = oms.create_block([order_id], "trader1")
+    routed = oms.route_block(
+        block.block_id,
+        broker="SIM",
+        order_type=OrderType.MARKET,
+        user="trader1",
+        acknowledge_warnings=acknowledge,
+    )
+    oms.apply_report(SESSION, report(routed.cl_ord_id, exec_id, K.TRADE, S.FILLED, qty, 0, qty, px))
+    oms.allocate(block.block_id, "ops1", ["operations"])
+
+
 def test_blocked_order_never_reaches_fix(oms: Oms, gateway: RecordingGateway) -> None:
     order = fat_finger(oms)
     assert order.status is OrderStatus.BLOCKED
@@ -85,29 +112,9 @@ def test_overridden_order_routes_and_carries_the_override(
 
 def test_wash_sale_warning_needs_acknowledgement(oms: Oms, gateway: RecordingGateway) -> None:
     # GROWTH bought 600 MSFT at 420 (config); selling at 410 realises a loss
-    sell = oms.submit_order(
-        account_id="GROWTH",
-        symbol="MSFT",
-        side=Side.SELL,
-        quantity=Decimal("600"),
-        order_type=OrderType.MARKET,
-        user="pm1",
-    )
-    block = oms.create_block([sell.order_id], "trader1")
-    routed = oms.route_block(
-        block.block_id, broker="SIM", order_type=OrderType.MARKET, user="trader1"
-    )
-    oms.apply_report(SESSION, report(routed.cl_ord_id, "W1", K.TRADE, S.FILLED, 600, 0, 600, "410"))
-    oms.allocate(block.block_id, "ops1", ["operations"])
+    route_fill_and_book(oms, market_order(oms, Side.SELL, "600").order_id, "W1", 600, "410")
     # buying it back within 30 days is a wash sale: compliance warns
-    buy = oms.submit_order(
-        account_id="GROWTH",
-        symbol="MSFT",
-        side=Side.BUY,
-        quantity=Decimal("100"),
-        order_type=OrderType.MARKET,
-        user="pm1",
-    )
+    buy = market_order(oms, Side.BUY, "100")
     assert buy.status is OrderStatus.ACCEPTED
     block2 = oms.create_block([buy.order_id], "trader1")
     with pytest.raises(AcknowledgementRequired, match="wash"):
@@ -124,58 +131,17 @@ def test_wash_sale_warning_needs_acknowledgement(oms: Oms, gateway: RecordingGat
 
 
 def test_two_orders_of_one_account_do_not_share_a_block(oms: Oms) -> None:
-    ids = [
-        oms.submit_order(
-            account_id="GROWTH",
-            symbol="IBM",
-            side=Side.BUY,
-            quantity=Decimal("100"),
-            order_type=OrderType.MARKET,
-            user="pm1",
-        ).order_id
-        for _ in range(2)
-    ]
+    ids = [market_order(oms, Side.BUY, "100", symbol="IBM").order_id for _ in range(2)]
     with pytest.raises(InvalidOrder, match="already has an order in this block"):
         oms.create_block(ids, "trader1")
 
 
 def test_purchase_after_a_loss_sale_amends_the_realized_loss(oms: Oms) -> None:
     # GROWTH sells its 600 MSFT (bought at 420) at 410: loss 600 x 10 = 6,000.00
-    sell = oms.submit_order(
-        account_id="GROWTH",
-        symbol="MSFT",
-        side=Side.SELL,
-        quantity=Decimal("600"),
-        order_type=OrderType.MARKET,
-        user="pm1",
-    )
-    block = oms.create_block([sell.order_id], "trader1")
-    routed = oms.route_block(
-        block.block_id, broker="SIM", order_type=OrderType.MARKET, user="trader1"
-    )
-    oms.apply_report(SESSION, report(routed.cl_ord_id, "L1", K.TRADE, S.FILLED, 600, 0, 600, "410"))
-    oms.allocate(block.block_id, "ops1", ["operations"])
+    route_fill_and_book(oms, market_order(oms, Side.SELL, "600").order_id, "L1", 600, "410")
     # then buys 150 back the same day: 150/600 of the loss is disallowed = 1,500.00
-    buy = oms.submit_order(
-        account_id="GROWTH",
-        symbol="MSFT",
-        side=Side.BUY,
-        quantity=Decimal("150"),
-        order_type=OrderType.MARKET,
-        user="pm1",
-    )
-    block2 = oms.create_block([buy.order_id], "trader1")
-    routed2 = oms.route_block(
-        block2.block_id,
-        broker="SIM",
-        order_type=OrderType.MARKET,
-        user="trader1",
-        acknowledge_warnings=True,
-    )
-    oms.apply_report(
-        SESSION, report(routed2.cl_ord_id, "L2", K.TRADE, S.FILLED, 150, 0, 150, "410")
-    )
-    oms.allocate(block2.block_id, "ops1", ["operations"])
+    buy = market_order(oms, Side.BUY, "150")
+    route_fill_and_book(oms, buy.order_id, "L2", 150, "410", acknowledge=True)
     realized = oms.read(
         lambda uow: [
             (r.cost_basis - r.proceeds, r.wash_sale_disallowed)

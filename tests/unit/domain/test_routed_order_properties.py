@@ -17,33 +17,18 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from tests.factories import Broker, make_routed
+from tests.factories import Broker, make_routed, snapshot
 from toms.domain.errors import DomainError
 from toms.domain.events import FillBooked, FillBusted, FillCorrected
 from toms.domain.execution import ExecKind as K
 from toms.domain.execution import RoutedStatus as S
 from toms.domain.ids import ClOrdId
 from toms.domain.order_state import TERMINAL
-from toms.domain.routed_order import RoutedOrder
 
 QTY = st.integers(min_value=1, max_value=4000)
 PX = st.decimals(min_value=Decimal("1"), max_value=Decimal("200"), places=2)
 ANY_STATUS = st.sampled_from(list(S))
 ANY_KIND = st.sampled_from(list(K))
-
-
-def snapshot(o: RoutedOrder) -> tuple[object, ...]:
-    return (
-        o.status,
-        o.order_qty,
-        o.cum_qty,
-        o.avg_px,
-        o.cl_ord_id,
-        tuple(o.fills),
-        frozenset(o.applied_exec_ids),
-        o.pending,
-        o.version,
-    )
 
 
 class RoutedOrderMachine(RuleBasedStateMachine):

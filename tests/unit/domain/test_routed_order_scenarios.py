@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.factories import Broker, D, make_routed
+from tests.factories import Broker, D, make_routed, snapshot
 from toms.domain.errors import (
     InconsistentReport,
     InvalidOrder,
@@ -30,21 +30,6 @@ from toms.domain.execution import RoutedStatus as S
 from toms.domain.ids import ClOrdId
 from toms.domain.routed_order import RoutedOrder
 from toms.domain.values import OrderType
-
-
-def snapshot(o: RoutedOrder) -> tuple[object, ...]:
-    return (
-        o.status,
-        o.order_qty,
-        o.cum_qty,
-        o.leaves_qty,
-        o.avg_px,
-        o.cl_ord_id,
-        tuple(o.fills),
-        frozenset(o.applied_exec_ids),
-        o.pending,
-        o.version,
-    )
 
 
 def assert_order(o: RoutedOrder, status: S, qty: int, cum: int, leaves: int) -> None:
