@@ -114,12 +114,17 @@ class Oms:
 
 
 def seed_reference_data(ctx: Context, settings: Settings) -> None:
-    """Load configured securities, prices and accounts; seed lots only into a new database."""
+    """Load configured securities and accounts; seed prices, cash and lots only when new."""
     with transaction(ctx) as tx:
         uow = tx.uow
         fresh = not uow.accounts.all()
+        known_prices = uow.securities.prices()
         for sec in settings.securities:
-            uow.securities.save(sec, settings.prices.get(sec.symbol))
+            # Reference data follows the config; a stored last price is market data from
+            # the running day and survives a restart.
+            uow.securities.save(
+                sec, known_prices.get(sec.symbol) or settings.prices.get(sec.symbol)
+            )
         for account in settings.accounts:
             if fresh or uow.accounts.get(account.account_id) is None:
                 uow.accounts.save(account)

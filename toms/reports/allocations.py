@@ -25,13 +25,36 @@ from toms.reports.frames import frame
 from toms.services.unit_of_work import UnitOfWork
 
 ALLOCATION_COLUMNS = (
-    "block_id", "alloc_id", "symbol", "side", "account", "order_id", "quantity", "price",
-    "gross_amount", "charges", "net_amount", "lots", "status", "broker",
-)  # fmt: skip
+    "block_id",
+    "alloc_id",
+    "symbol",
+    "side",
+    "account",
+    "order_id",
+    "quantity",
+    "price",
+    "gross_amount",
+    "charges",
+    "net_amount",
+    "lots",
+    "status",
+    "broker",
+)
 FAIRNESS_COLUMNS = (
-    "block_id", "alloc_id", "account", "order_id", "ordered", "allocated", "ideal",
-    "deviation", "fill_rate", "block_fill_rate", "price", "average_price", "price_vs_average",
-)  # fmt: skip
+    "block_id",
+    "alloc_id",
+    "account",
+    "order_id",
+    "ordered",
+    "allocated",
+    "ideal",
+    "deviation",
+    "fill_rate",
+    "block_fill_rate",
+    "price",
+    "average_price",
+    "price_vs_average",
+)
 
 
 class AllocationHeader(Protocol):
@@ -58,9 +81,10 @@ class AllocationLeg(Protocol):
 
 
 def allocations_frame(
-    allocations: Iterable[AllocationHeader], legs: Iterable[AllocationLeg],
+    allocations: Iterable[AllocationHeader],
+    legs: Iterable[AllocationLeg],
     account: str | None = None,
-) -> pd.DataFrame:  # fmt: skip
+) -> pd.DataFrame:
     """One row per leg, allocations in booking order, legs in the record's order."""
     legs_of: dict[str, dict[str, AllocationLeg]] = {}
     for leg in legs:
@@ -71,18 +95,30 @@ def allocations_frame(
         side = record.inputs.side
         booked = legs_of.get(alloc.alloc_id, {})
         for output in record.outputs:
-            leg = booked.get(output.order_id)
-            if leg is None or account not in (None, leg.account_id):
+            found = booked.get(output.order_id)
+            if found is None or account not in (None, found.account_id):
                 continue
+            leg = found
             gross = leg.quantity * leg.price
             net = gross + leg.charges if side.is_buy else gross - leg.charges
-            records.append({
-                "block_id": alloc.block_id, "alloc_id": alloc.alloc_id,
-                "symbol": record.inputs.symbol, "side": side.value, "account": leg.account_id,
-                "order_id": leg.order_id, "quantity": leg.quantity, "price": leg.price,
-                "gross_amount": gross, "charges": leg.charges, "net_amount": net,
-                "lots": ", ".join(leg.lots), "status": alloc.status, "broker": alloc.broker,
-            })  # fmt: skip
+            records.append(
+                {
+                    "block_id": alloc.block_id,
+                    "alloc_id": alloc.alloc_id,
+                    "symbol": record.inputs.symbol,
+                    "side": side.value,
+                    "account": leg.account_id,
+                    "order_id": leg.order_id,
+                    "quantity": leg.quantity,
+                    "price": leg.price,
+                    "gross_amount": gross,
+                    "charges": leg.charges,
+                    "net_amount": net,
+                    "lots": ", ".join(leg.lots),
+                    "status": alloc.status,
+                    "broker": alloc.broker,
+                }
+            )
     return frame(records, ALLOCATION_COLUMNS)
 
 
@@ -96,14 +132,23 @@ def fairness_frame(
         for r in report.rows:
             if account not in (None, r.account_id):
                 continue
-            records.append({
-                "block_id": alloc.block_id, "alloc_id": alloc.alloc_id,
-                "account": r.account_id, "order_id": r.order_id, "ordered": r.ordered,
-                "allocated": r.allocated, "ideal": r.ideal, "deviation": r.deviation,
-                "fill_rate": r.fill_rate, "block_fill_rate": report.block_fill_rate,
-                "price": r.price, "average_price": report.average_price,
-                "price_vs_average": r.price_vs_average,
-            })  # fmt: skip
+            records.append(
+                {
+                    "block_id": alloc.block_id,
+                    "alloc_id": alloc.alloc_id,
+                    "account": r.account_id,
+                    "order_id": r.order_id,
+                    "ordered": r.ordered,
+                    "allocated": r.allocated,
+                    "ideal": r.ideal,
+                    "deviation": r.deviation,
+                    "fill_rate": r.fill_rate,
+                    "block_fill_rate": report.block_fill_rate,
+                    "price": r.price,
+                    "average_price": report.average_price,
+                    "price_vs_average": r.price_vs_average,
+                }
+            )
     return frame(records, FAIRNESS_COLUMNS)
 
 
@@ -113,4 +158,3 @@ def allocations_report(uow: UnitOfWork, account: str | None = None) -> pd.DataFr
 
 def block_fairness_report(uow: UnitOfWork, account: str | None = None) -> pd.DataFrame:
     return fairness_frame(uow.allocations.all(), account)
-

@@ -21,14 +21,29 @@ ZERO = Decimal(0)
 # Decimal places shown in text tables, by column name. Columns not named here show their
 # Decimal as stored, or at most ``DEFAULT_PLACES`` places when a division made it long.
 _MONEY = (
-    "cost_basis", "market_value", "unrealized_pnl", "proceeds", "gain", "wash_sale_disallowed",
-    "wash_sale_adjustment", "reportable_gain", "charges", "gross_amount", "net_amount",
+    "cost_basis",
+    "market_value",
+    "unrealized_pnl",
+    "proceeds",
+    "gain",
+    "wash_sale_disallowed",
+    "wash_sale_adjustment",
+    "reportable_gain",
+    "charges",
+    "gross_amount",
+    "net_amount",
     "notional_cost",
-)  # fmt: skip
+)
 _PRICE = (
-    "last_price", "unit_cost", "price", "avg_px", "arrival_price", "slippage", "average_price",
+    "last_price",
+    "unit_cost",
+    "price",
+    "avg_px",
+    "arrival_price",
+    "slippage",
+    "average_price",
     "price_vs_average",
-)  # fmt: skip
+)
 DISPLAY_PLACES: dict[str, int] = {
     **dict.fromkeys(_MONEY, 2),
     **dict.fromkeys(_PRICE, 4),
@@ -62,7 +77,7 @@ def _is_missing(value: object) -> bool:
     if value is None:
         return True
     try:
-        return bool(pd.isna(value))  # type: ignore[arg-type]
+        return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
 
@@ -78,6 +93,8 @@ def display(value: object, places: int | None = None) -> str:
             places = DEFAULT_PLACES
         if places is not None:
             value = value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_EVEN)
+        if value.is_zero():
+            value = abs(value)  # −0.001 shown to cents is 0.00, not −0.00
         return f"{value:,}"
     if isinstance(value, date):
         return value.isoformat()
@@ -98,7 +115,9 @@ def format_frame(
     if df.empty:
         return "\n".join([*head, "(no rows)"])
     columns = [df[c].tolist() for c in df.columns]
-    cells = [[display(v, shown.get(h)) for v in col] for h, col in zip(headers, columns, strict=True)]
+    cells = [
+        [display(v, shown.get(h)) for v in col] for h, col in zip(headers, columns, strict=True)
+    ]
     right = [any(_numeric(v) for v in col) for col in columns]
     widths = [max(len(h), *(len(c) for c in col)) for h, col in zip(headers, cells, strict=True)]
 

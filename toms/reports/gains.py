@@ -4,37 +4,53 @@ gain = proceeds − cost basis (negative: a loss). A loss disallowed by a wash s
 (IRC §1091) is added back: reportable gain = gain + wash-sale disallowed (Form 8949 code W),
 and the disallowed amount moves into the replacement lot's basis (see the lots report).
 
-Where the disallowed amount comes from: booking stores every match of loss shares with
-replacement shares as a wash-sale record keyed by (trade_id, loss lot), both those found at
-the sale (replacement shares bought in the 30 days before, also written on the realized lot)
-and those made by purchases in the 30 days after (which the append-only realized lot does
-not show). A lot's disallowed loss is therefore the sum of its records, and never less than
-what the realized lot itself says.
+The disallowed amount is the realized lot's own ``wash_sale_disallowed``: set at the sale
+for replacement shares bought in the 30 days before it, and amended by booking when a
+purchase in the 30 days after washes it (the wash-sale records hold the matches in detail).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Protocol
 
 import pandas as pd
 
 from toms.allocation.holding import Term
-from toms.domain.values import to_decimal
-from toms.reports.frames import ZERO, dsum, frame
+from toms.reports.frames import dsum, frame
 from toms.services.unit_of_work import UnitOfWork
 
 REALIZED_COLUMNS = (
-    "account", "symbol", "lot_id", "trade_id", "alloc_id", "quantity", "acquired",
-    "holding_start", "disposed", "term", "short", "proceeds", "cost_basis", "gain",
-    "wash_sale_disallowed", "reportable_gain",
-)  # fmt: skip
+    "account",
+    "symbol",
+    "lot_id",
+    "trade_id",
+    "alloc_id",
+    "quantity",
+    "acquired",
+    "holding_start",
+    "disposed",
+    "term",
+    "short",
+    "proceeds",
+    "cost_basis",
+    "gain",
+    "wash_sale_disallowed",
+    "reportable_gain",
+)
 SUMMARY_COLUMNS = (
-    "account", "term", "lots", "quantity", "proceeds", "cost_basis", "gain",
-    "wash_sale_disallowed", "reportable_gain",
-)  # fmt: skip
+    "account",
+    "term",
+    "lots",
+    "quantity",
+    "proceeds",
+    "cost_basis",
+    "gain",
+    "wash_sale_disallowed",
+    "reportable_gain",
+)
 TERMS = (Term.SHORT.value, Term.LONG.value)
 
 
@@ -57,32 +73,32 @@ class RealizedRow(Protocol):
     wash_sale_disallowed: Decimal
 
 
-def disallowed_by_lot(wash_records: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], Decimal]:
-    """Total loss disallowed per (trade_id, loss lot id), from stored ``WashSale.to_dict()``."""
-    out: dict[tuple[str, str], Decimal] = {}
-    for w in wash_records:
-        key = (str(w["trade_id"]), str(w["loss_lot_id"]))
-        out[key] = out.get(key, ZERO) + to_decimal(w["disallowed"], "disallowed")
-    return out
-
-
-def realized_frame(
-    rows: Iterable[RealizedRow], wash_records: Iterable[Mapping[str, Any]] = ()
-) -> pd.DataFrame:
+def realized_frame(rows: Iterable[RealizedRow]) -> pd.DataFrame:
     """One row per realized lot, in booking order."""
-    washed = disallowed_by_lot(wash_records)
     records = []
     for r in rows:
         gain = r.proceeds - r.cost_basis
-        disallowed = max(r.wash_sale_disallowed, washed.get((r.trade_id, r.lot_id), ZERO))
-        records.append({
-            "account": r.account_id, "symbol": r.symbol, "lot_id": r.lot_id,
-            "trade_id": r.trade_id, "alloc_id": r.alloc_id, "quantity": r.quantity,
-            "acquired": r.acquired, "holding_start": r.holding_start, "disposed": r.disposed,
-            "term": r.term, "short": r.short, "proceeds": r.proceeds,
-            "cost_basis": r.cost_basis, "gain": gain, "wash_sale_disallowed": disallowed,
-            "reportable_gain": gain + disallowed,
-        })  # fmt: skip
+        disallowed = r.wash_sale_disallowed
+        records.append(
+            {
+                "account": r.account_id,
+                "symbol": r.symbol,
+                "lot_id": r.lot_id,
+                "trade_id": r.trade_id,
+                "alloc_id": r.alloc_id,
+                "quantity": r.quantity,
+                "acquired": r.acquired,
+                "holding_start": r.holding_start,
+                "disposed": r.disposed,
+                "term": r.term,
+                "short": r.short,
+                "proceeds": r.proceeds,
+                "cost_basis": r.cost_basis,
+                "gain": gain,
+                "wash_sale_disallowed": disallowed,
+                "reportable_gain": gain + disallowed,
+            }
+        )
     return frame(records, REALIZED_COLUMNS)
 
 
@@ -94,17 +110,29 @@ def gains_summary_frame(realized: pd.DataFrame) -> pd.DataFrame:
         mine = realized[realized["account"] == account]
         for term in TERMS:
             part = mine[mine["term"] == term]
-            records.append({
-                "account": account, "term": term, "lots": len(part),
-                **{c: dsum(part[c]) for c in ("quantity", "proceeds", "cost_basis", "gain",
-                                              "wash_sale_disallowed", "reportable_gain")},
-            })  # fmt: skip
+            records.append(
+                {
+                    "account": account,
+                    "term": term,
+                    "lots": len(part),
+                    **{
+                        c: dsum(part[c])
+                        for c in (
+                            "quantity",
+                            "proceeds",
+                            "cost_basis",
+                            "gain",
+                            "wash_sale_disallowed",
+                            "reportable_gain",
+                        )
+                    },
+                }
+            )
     return frame(records, SUMMARY_COLUMNS)
 
 
 def realized_gains_report(uow: UnitOfWork, account: str | None = None) -> pd.DataFrame:
-    washes = [w.record for w in uow.ledger.wash_sales() if account in (None, w.account_id)]
-    return realized_frame(uow.ledger.realized(account), washes)
+    return realized_frame(uow.ledger.realized(account))
 
 
 def gains_summary_report(uow: UnitOfWork, account: str | None = None) -> pd.DataFrame:

@@ -21,14 +21,30 @@ from toms.reports.frames import dsum, frame
 from toms.services.unit_of_work import UnitOfWork
 
 POSITION_COLUMNS = (
-    "account", "symbol", "quantity", "cost_basis", "last_price", "market_value",
-    "unrealized_pnl", "lot_count",
-)  # fmt: skip
-LOT_COLUMNS = (
-    "account", "symbol", "lot_id", "trade_date", "holding_start", "term", "quantity",
-    "unit_cost", "cost_basis", "wash_sale_adjustment", "last_price", "market_value",
+    "account",
+    "symbol",
+    "quantity",
+    "cost_basis",
+    "last_price",
+    "market_value",
     "unrealized_pnl",
-)  # fmt: skip
+    "lot_count",
+)
+LOT_COLUMNS = (
+    "account",
+    "symbol",
+    "lot_id",
+    "trade_date",
+    "holding_start",
+    "term",
+    "quantity",
+    "unit_cost",
+    "cost_basis",
+    "wash_sale_adjustment",
+    "last_price",
+    "market_value",
+    "unrealized_pnl",
+)
 
 
 def _value(
@@ -58,11 +74,18 @@ def positions_frame(lots: Iterable[TaxLot], prices: Mapping[str, Decimal]) -> pd
         basis = dsum(lot.cost_basis for lot in held)
         price = prices.get(symbol)
         market_value, pnl = _value(quantity, basis, price)
-        records.append({
-            "account": account, "symbol": symbol, "quantity": quantity, "cost_basis": basis,
-            "last_price": price, "market_value": market_value, "unrealized_pnl": pnl,
-            "lot_count": len(held),
-        })  # fmt: skip
+        records.append(
+            {
+                "account": account,
+                "symbol": symbol,
+                "quantity": quantity,
+                "cost_basis": basis,
+                "last_price": price,
+                "market_value": market_value,
+                "unrealized_pnl": pnl,
+                "lot_count": len(held),
+            }
+        )
     return frame(records, POSITION_COLUMNS)
 
 
@@ -79,19 +102,29 @@ def lots_frame(
     for lot in ordered:
         price = prices.get(lot.symbol)
         market_value, pnl = _value(lot.quantity, lot.cost_basis, price)
-        records.append({
-            "account": lot.account_id, "symbol": lot.symbol, "lot_id": lot.lot_id,
-            "trade_date": lot.trade_date, "holding_start": lot.holding_period_start,
-            "term": term_on(lot, as_of) if as_of is not None else None,
-            "quantity": lot.quantity, "unit_cost": lot.unit_cost, "cost_basis": lot.cost_basis,
-            "wash_sale_adjustment": lot.wash_sale_adjustment, "last_price": price,
-            "market_value": market_value, "unrealized_pnl": pnl,
-        })  # fmt: skip
+        records.append(
+            {
+                "account": lot.account_id,
+                "symbol": lot.symbol,
+                "lot_id": lot.lot_id,
+                "trade_date": lot.trade_date,
+                "holding_start": lot.holding_period_start,
+                "term": term_on(lot, as_of) if as_of is not None else None,
+                "quantity": lot.quantity,
+                "unit_cost": lot.unit_cost,
+                "cost_basis": lot.cost_basis,
+                "wash_sale_adjustment": lot.wash_sale_adjustment,
+                "last_price": price,
+                "market_value": market_value,
+                "unrealized_pnl": pnl,
+            }
+        )
     return frame(records, LOT_COLUMNS)
 
 
 def _lots(uow: UnitOfWork, account: str | None) -> list[TaxLot]:
-    return uow.lots.for_account(account) if account is not None else uow.lots.all()
+    lots: list[TaxLot] = uow.lots.for_account(account) if account is not None else uow.lots.all()
+    return lots
 
 
 def positions_report(uow: UnitOfWork, account: str | None = None) -> pd.DataFrame:

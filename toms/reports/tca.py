@@ -31,9 +31,18 @@ from toms.services.block_progress import block_fill
 from toms.services.unit_of_work import UnitOfWork
 
 TCA_COLUMNS = (
-    "block_id", "symbol", "side", "status", "quantity", "filled_qty", "avg_px",
-    "arrival_price", "slippage", "slippage_bps", "notional_cost",
-)  # fmt: skip
+    "block_id",
+    "symbol",
+    "side",
+    "status",
+    "quantity",
+    "filled_qty",
+    "avg_px",
+    "arrival_price",
+    "slippage",
+    "slippage_bps",
+    "notional_cost",
+)
 BPS = Decimal(10_000)
 
 
@@ -43,13 +52,11 @@ def slippage(
     """(slippage per share, slippage in bps), positive = cost; ``None`` when not measurable."""
     if avg_px is None or arrival is None:
         return None, None
-    per_share = side.sign * (avg_px - arrival)
+    per_share = avg_px - arrival if side.is_buy else arrival - avg_px  # no −0 for a sell
     return per_share, (per_share * BPS / arrival if arrival != ZERO else None)
 
 
-def tca_frame(
-    blocks: Iterable[Block], routed: Mapping[str, Sequence[RoutedOrder]]
-) -> pd.DataFrame:
+def tca_frame(blocks: Iterable[Block], routed: Mapping[str, Sequence[RoutedOrder]]) -> pd.DataFrame:
     """One row per routed block, in the order given. ``routed`` maps block id to its orders."""
     records = []
     for block in blocks:
@@ -57,20 +64,30 @@ def tca_frame(
             continue
         filled, avg_px = block_fill(list(routed.get(block.block_id, ())))
         per_share, bps = slippage(block.side, avg_px, block.arrival_price)
-        records.append({
-            "block_id": block.block_id, "symbol": block.symbol, "side": block.side.value,
-            "status": block.status.value, "quantity": block.quantity, "filled_qty": filled,
-            "avg_px": avg_px, "arrival_price": block.arrival_price, "slippage": per_share,
-            "slippage_bps": bps,
-            "notional_cost": per_share * filled if per_share is not None else None,
-        })  # fmt: skip
+        records.append(
+            {
+                "block_id": block.block_id,
+                "symbol": block.symbol,
+                "side": block.side.value,
+                "status": block.status.value,
+                "quantity": block.quantity,
+                "filled_qty": filled,
+                "avg_px": avg_px,
+                "arrival_price": block.arrival_price,
+                "slippage": per_share,
+                "slippage_bps": bps,
+                "notional_cost": per_share * filled if per_share is not None else None,
+            }
+        )
     return frame(records, TCA_COLUMNS)
 
 
 def tca_report(uow: UnitOfWork, account: str | None = None) -> pd.DataFrame:
     """TCA of every routed block; with ``account``, of the blocks that hold an order of it."""
     blocks = [
-        b for b in uow.blocks.list()
+        b
+        for b in uow.blocks.list()
         if account is None or any(m.account_id == account for m in b.members)
-    ]  # fmt: skip
-    return tca_frame(blocks, {b.block_id: uow.routed.for_block(b.block_id) for b in blocks})
+    ]
+    routed = {b.block_id: uow.routed.for_block(b.block_id) for b in blocks if b.routed_order_ids}
+    return tca_frame(blocks, routed)

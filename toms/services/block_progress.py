@@ -24,7 +24,7 @@ from toms.services.context import Context, Transaction
 
 def check_compatible(tx: Transaction, block: Block, order: Order) -> None:
     """Orders share a block only on identical terms (``toms.allocation.aggregation``)."""
-    refusal = eligibility(order)
+    refusal: object = eligibility(order)
     if refusal is None and block.members:
         first = tx.uow.orders.require(block.members[0].order_id)
         refusal = terms_mismatch(BlockTerms.of(first), order)

@@ -38,7 +38,7 @@ class Transaction:
 
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
-        self.after_commit: list[Callable[[], None]] = []
+        self.after_commit: list[Callable[[], object]] = []
         self.committed = False
 
     def commit(self) -> None:

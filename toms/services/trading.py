@@ -145,7 +145,7 @@ def create_block(ctx: Context, order_ids: list[str], user: str) -> Block:
 def add_to_block(ctx: Context, block_id: str, order_id: str, user: str) -> Block:
     now = ctx.clock.now()
     with transaction(ctx) as tx:
-        block = tx.uow.blocks.require(BlockId(block_id))
+        block: Block = tx.uow.blocks.require(BlockId(block_id))
         _join(tx, block, tx.uow.orders.require(order_id), user, now)
         tx.uow.blocks.save(block)
         _audit_block(tx, block, "OrderAddedToBlock", {"order_id": order_id}, user, now)
@@ -156,7 +156,7 @@ def add_to_block(ctx: Context, block_id: str, order_id: str, user: str) -> Block
 def remove_from_block(ctx: Context, block_id: str, order_id: str, user: str) -> Block:
     now = ctx.clock.now()
     with transaction(ctx) as tx:
-        block = tx.uow.blocks.require(BlockId(block_id))
+        block: Block = tx.uow.blocks.require(BlockId(block_id))
         block.remove(OrderId(order_id))
         order = tx.uow.orders.require(order_id)
         _set_status(tx, _with_block(order, None), OrderStatus.ACCEPTED, user, now, "left block")
