@@ -179,8 +179,16 @@ def load_settings(path: Path | None = None, overrides: Mapping[str, Any] | None 
 
 def parse_settings(data: Mapping[str, Any], source: str, base: Path) -> Settings:
     root = _Reader(source, data)
-    known = {"database", "engine", "brokers", "securities", "accounts", "holdings", "compliance",
-             "users"}
+    known = {
+        "database",
+        "engine",
+        "brokers",
+        "securities",
+        "accounts",
+        "holdings",
+        "compliance",
+        "users",
+    }
     for unknown in sorted(set(data) - known):
         raise root.fail(unknown, f"unknown section; expected one of {sorted(known)}")
     db = _Reader(source, root.get("database", dict, {}), "database")

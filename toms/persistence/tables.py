@@ -160,7 +160,9 @@ class ClOrdIdRow(Base):
 
     __tablename__ = "cl_ord_ids"
     cl_ord_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    routed_order_id: Mapped[str] = mapped_column(ForeignKey("routed_orders.routed_order_id"))
+    routed_order_id: Mapped[str] = mapped_column(
+        ForeignKey("routed_orders.routed_order_id"), index=True
+    )
     position: Mapped[int] = mapped_column(Integer)
     confirmed: Mapped[bool] = mapped_column(Boolean)  # False while only requested
 

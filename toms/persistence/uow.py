@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import TracebackType
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from toms.persistence.bookings import AllocationRepository, TaxLedgerRepository
@@ -29,6 +30,10 @@ class SqlUnitOfWork:
     def __enter__(self) -> SqlUnitOfWork:
         self.session = self._factory()
         s = self.session
+        # The identity map holds rows weakly and repositories hand out domain copies, so
+        # rows would be dropped and re-read on the next get(); keep them for the transaction.
+        self._loaded: list[object] = []
+        event.listen(s, "loaded_as_persistent", lambda _s, row: self._loaded.append(row))
         self.securities = SecurityRepository(s)
         self.accounts = AccountRepository(s)
         self.lots = TaxLotRepository(s)

@@ -79,9 +79,10 @@ def block_fill(routed_orders: list[RoutedOrder]) -> tuple[Decimal, Decimal | Non
 def after_routed_change(ctx: Context, tx: Transaction, routed: RoutedOrder, now: datetime) -> None:
     uow = tx.uow
     block: Block = uow.blocks.require(routed.block_id)
+    # The block lists its routed orders; only the others need loading.
     routed_orders = [
-        routed if r.routed_order_id == routed.routed_order_id else r
-        for r in uow.routed.for_block(block.block_id)
+        routed if rid == routed.routed_order_id else uow.routed.get(rid)
+        for rid in block.routed_order_ids
     ]
     filled, avg_px = block_fill(routed_orders)
     orders = {o.order_id: o for o in (uow.orders.require(i) for i in block.order_ids)}

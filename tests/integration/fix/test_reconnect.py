@@ -6,9 +6,9 @@ PossDupFlag=Y resends. The OMS dedupes by (session, ExecID) in the ``executions`
 
 The OMS reaches the simulated broker through ``LinkProxy``, a small TCP relay standing in
 for the network: it can silently lose what the broker sends (reports the broker believes
-delivered) and cut the link without a Logout, while both FIX engines stay up. That is the
-only way to make the failure deterministic: the broker keeps trading and storing its
-reports while the OMS cannot reach it, and nothing depends on timing.
+delivered) and cut the link without a Logout, while both FIX engines stay up. That makes
+the failure deterministic: the broker keeps trading and storing its reports while the OMS
+cannot reach it, and nothing depends on timing.
 
 Nothing here sleeps to synchronise: tests wait for committed state (``Waiter``), for
 FIX records on the broker (``SimulatedBroker.wait_for``) or for the proxy's counters.
@@ -16,6 +16,7 @@ FIX records on the broker (``SimulatedBroker.wait_for``) or for the proxy's coun
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 import threading
@@ -24,6 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -31,9 +33,11 @@ from sqlalchemy import select
 from tests.integration.fix.conftest import WAIT, Waiter
 from toms.app import Oms
 from toms.config import BrokerSettings, load_settings
+from toms.domain.blocks import Block
 from toms.domain.execution import RoutedStatus as S
 from toms.domain.ids import BrokerId
 from toms.domain.orders import OrderStatus
+from toms.domain.routed_order import RoutedOrder
 from toms.domain.values import OrderType, Side
 from toms.persistence.tables import ExecutionRow
 from toms.simulator.acceptor import FixRecord, SimulatedBroker
@@ -52,8 +56,8 @@ LIMIT = Decimal("179.00")  # IBM is at 180.00: the order rests until the price c
 class LinkProxy:
     """A TCP relay on 127.0.0.1 between the OMS (client side) and the broker (upstream).
 
-    ``lose_broker_traffic()`` discards, from then on, everything the broker sends (kept in
-    ``lost`` for inspection); ``cut()`` closes every connection at once, no Logout, and
+    ``lose_broker_traffic()`` discards, from then on, everything the broker sends (kept for
+    ``lost_messages``); ``cut()`` closes every connection at once, no Logout, and
     refuses new ones until ``heal()``; ``close()`` ends it all.
     """
 
@@ -64,7 +68,6 @@ class LinkProxy:
         self._cond = threading.Condition()
         self._up = True
         self._losing = False
-        self._closed = False
         self._lost = bytearray()
         self._sockets: set[socket.socket] = set()
         self._threads: list[threading.Thread] = []
@@ -89,7 +92,7 @@ class LinkProxy:
 
     def close(self) -> None:
         with self._cond:
-            self._closed, self._up = True, False
+            self._up = False
             live = list(self._sockets)
         _shutdown(self._listener)  # wakes accept() on Linux
         self._listener.close()
@@ -106,8 +109,9 @@ class LinkProxy:
     def wait_lost(self, msg_type: str, count: int, timeout: float = WAIT) -> None:
         with self._cond:
             if not self._cond.wait_for(lambda: self.lost_messages(msg_type) >= count, timeout):
-                raise AssertionError(f"proxy lost {self.lost_messages(msg_type)} of {count} "
-                                     f"35={msg_type} messages")  # fmt: skip
+                raise AssertionError(
+                    f"proxy lost {self.lost_messages(msg_type)} of {count} 35={msg_type} messages"
+                )
 
     def wait_disconnected(self, timeout: float = WAIT) -> None:
         with self._cond:
@@ -140,8 +144,14 @@ class LinkProxy:
             for s in (client, upstream):
                 s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             with self._cond:
-                self._sockets |= {client, upstream}
-                self.connections += 1
+                registered = self._up  # not if cut() ran while this connection was made
+                if registered:
+                    self._sockets |= {client, upstream}
+                    self.connections += 1
+            if not registered:
+                _abort(client)
+                _abort(upstream)
+                continue
             self._spawn(self._pump, client, upstream, False)
             self._spawn(self._pump, upstream, client, True)
 
@@ -166,10 +176,8 @@ class LinkProxy:
 
 
 def _shutdown(s: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):
         s.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
 
 
 def _abort(s: socket.socket) -> None:
@@ -182,11 +190,16 @@ def _abort(s: socket.socket) -> None:
 @pytest.fixture
 def broker(tmp_path: Path) -> Iterator[SimulatedBroker]:
     config = BrokerConfig(
-        port=0, data_dir=tmp_path / "sim", reset_on_logon=False, begin_strings=("FIX.4.4",),
+        port=0,
+        data_dir=tmp_path / "sim",
+        reset_on_logon=False,
+        begin_strings=("FIX.4.4",),
         prices={"IBM": Decimal("180.00"), "MSFT": Decimal("410.00")},
-        matching=MatchingConfig(fill_policy=FillPolicy(partial_fills=CLIPS, clips_per_match=1),
-                                symbol_scenarios={"MSFT": "duplicate_report"}),
-    )  # fmt: skip
+        matching=MatchingConfig(
+            fill_policy=FillPolicy(partial_fills=CLIPS, clips_per_match=1),
+            symbol_scenarios={"MSFT": "duplicate_report"},
+        ),
+    )
     sim = SimulatedBroker(config)
     sim.start()
     yield sim
@@ -203,8 +216,16 @@ def proxy(broker: SimulatedBroker) -> Iterator[LinkProxy]:
 @pytest.fixture
 def oms(proxy: LinkProxy, db_url: str, tmp_path: Path) -> Iterator[Oms]:
     base = load_settings()
-    sim = BrokerSettings(BrokerId("SIM"), "FIX.4.4", "TOMS", "SIMBROKER", "127.0.0.1", proxy.port,
-                         heartbeat_seconds=5, reconnect_seconds=1)  # fmt: skip
+    sim = BrokerSettings(
+        BrokerId("SIM"),
+        "FIX.4.4",
+        "TOMS",
+        "SIMBROKER",
+        "127.0.0.1",
+        proxy.port,
+        heartbeat_seconds=5,
+        reconnect_seconds=1,
+    )
     settings = replace(base, database_url=db_url, data_dir=tmp_path / "oms", brokers=(sim,))
     system = Oms(settings).start()
     assert system.fix.wait_logged_on("SIM", WAIT), "SIM did not log on"
@@ -220,29 +241,31 @@ def waiter(oms: Oms) -> Waiter:
 
 
 # ── helpers ─────────────────────────────────────────────────────────────────────────────
-def route(oms: Oms, symbol: str, qty: Decimal, order_type: OrderType,
-          limit: Decimal | None = None):  # type: ignore[no-untyped-def]  # fmt: skip
-    order = oms.submit_order(account_id="GROWTH", symbol=symbol, side=Side.BUY, quantity=qty,
-                             order_type=OrderType.MARKET, user="pm1")  # fmt: skip
+def route(
+    oms: Oms, symbol: str, qty: Decimal, order_type: OrderType, limit: Decimal | None = None
+) -> tuple[Block, RoutedOrder]:
+    order = oms.submit_order(
+        account_id="GROWTH",
+        symbol=symbol,
+        side=Side.BUY,
+        quantity=qty,
+        order_type=OrderType.MARKET,
+        user="pm1",
+    )
     block = oms.create_block([order.order_id], "trader1")
-    routed = oms.route_block(block.block_id, broker="SIM", order_type=order_type,
-                             limit_price=limit, user="trader1")  # fmt: skip
+    routed = oms.route_block(
+        block.block_id, broker="SIM", order_type=order_type, limit_price=limit, user="trader1"
+    )
     return block, routed
 
 
-def with_status(routed_id: str, *statuses: S, cum: Decimal | None = None):  # type: ignore[no-untyped-def]
-    def probe(uow):  # type: ignore[no-untyped-def]
-        r = uow.routed.get(routed_id)
+def with_status(
+    routed_id: str, *statuses: S, cum: Decimal | None = None
+) -> Callable[[Any], RoutedOrder | None]:
+    def probe(uow: Any) -> RoutedOrder | None:
+        r: RoutedOrder = uow.routed.get(routed_id)
         ok = r.status in statuses and (cum is None or r.cum_qty == cum)
         return r if ok else None
-
-    return probe
-
-
-def with_fills(routed_id: str, count: int):  # type: ignore[no-untyped-def]
-    def probe(uow):  # type: ignore[no-untyped-def]
-        r = uow.routed.get(routed_id)
-        return r if len(r.fills) >= count else None
 
     return probe
 
@@ -263,8 +286,14 @@ def next_clip(broker: SimulatedBroker, clip: int) -> None:
 
 
 def executions(oms: Oms) -> list[tuple[str, str]]:
-    return oms.read(lambda uow: [(r.exec_id, r.outcome) for r in uow.session.scalars(
-        select(ExecutionRow).where(ExecutionRow.session_id == SESSION))])  # fmt: skip
+    return oms.read(
+        lambda uow: [
+            (r.exec_id, r.outcome)
+            for r in uow.session.scalars(
+                select(ExecutionRow).where(ExecutionRow.session_id == SESSION)
+            )
+        ]
+    )
 
 
 def assert_exactly_once(oms: Oms, broker: SimulatedBroker, routed_id: str, cl_ord_id: str) -> None:
@@ -286,7 +315,7 @@ def assert_exactly_once(oms: Oms, broker: SimulatedBroker, routed_id: str, cl_or
 
 # ── tests ───────────────────────────────────────────────────────────────────────────────
 def test_link_lost_mid_stream_then_resend_fills_the_gap(
-    oms: Oms, waiter: Waiter, broker: SimulatedBroker, proxy: LinkProxy, db_url: str
+    oms: Oms, waiter: Waiter, broker: SimulatedBroker, proxy: LinkProxy
 ) -> None:
     block, routed = route(oms, "IBM", QTY, OrderType.LIMIT, LIMIT)
     rid = routed.routed_order_id
@@ -323,8 +352,7 @@ def test_link_lost_mid_stream_then_resend_fills_the_gap(
     waiter.until(with_status(rid, S.FILLED, cum=QTY))
 
     assert proxy.connections >= 2
-    requests = broker.wait_for(lambda r: r.direction == "in" and r.msg_type == "2", WAIT)
-    assert requests, "the OMS never sent a ResendRequest"
+    broker.wait_for(lambda r: r.direction == "in" and r.msg_type == "2", WAIT)  # ResendRequest
     sent = [r for r in broker.sent if is_fill(r) and r.get(43) != "Y"]
     assert len(sent) == CLIPS
     gap = {r.get(17) for r in sent[3:8]}  # ExecIDs of the fills the OMS missed
@@ -338,7 +366,11 @@ def test_broker_restart_keeps_sequence_numbers_and_loses_nothing(
     oms: Oms, waiter: Waiter, broker: SimulatedBroker, proxy: LinkProxy
 ) -> None:
     """The broker's FIX engine stops (Logout) and starts again on the same port with the
-    same store: sequence numbers continue and fills keep their ExecIDs."""
+    same store: sequence numbers continue and fills keep their ExecIDs.
+
+    No fill is generated while the broker is stopped: the simulator has no session to
+    hand the report to then and drops it (it logs "could not send"), which would be a
+    simulator artefact, not something the OMS could recover by resend."""
     block, routed = route(oms, "IBM", QTY, OrderType.LIMIT, LIMIT)
     rid = routed.routed_order_id
     waiter.until(with_status(rid, S.NEW))
@@ -376,8 +408,9 @@ def test_possible_duplicate_report_is_recorded_once(
     _, routed = route(oms, "MSFT", Decimal(200), OrderType.MARKET)
     rid = routed.routed_order_id
     broker.wait_for(lambda r: is_fill(r) and r.get(43) == "Y", WAIT)
-    # The broker sends each duplicate right after its original. One more fill on the same
-    # session, committed by the OMS, proves that the duplicate before it was processed.
+    # The broker sends each duplicate right after its original, and the OMS's session
+    # processes messages in order: once the answer to a later order is committed (the
+    # barrier below), every duplicate before it has been through the OMS.
     for clip in range(2, CLIPS + 1):
         broker.set_price("MSFT", Decimal("410.00") + Decimal("0.01") * clip)
     done = waiter.until(with_status(rid, S.FILLED, cum=Decimal(200)))

@@ -1,0 +1,597 @@
+"""FIX round trip: a raw QuickFIX pair against the toms path, in one run. Prints figures.
+
+    .venv/bin/python benchmarks/fix_roundtrip/bench_fix_roundtrip.py [--orders N] [--warmup W]
+        [--profile DIR]
+
+Everything runs in this process over real TCP on 127.0.0.1, with the same QuickFIX
+configuration on both paths: FIX 4.4, FileStore + FileLog on both sides, data dictionary
+validation, TCP_NODELAY (the settings toms writes for its initiator and the simulated broker
+uses for its acceptor).
+
+(a) raw QuickFIX: a SocketInitiator sends NewOrderSingle (D); a ThreadedSocketAcceptor
+    answers each with one ExecutionReport (Fill); the initiator's ``fromApp`` takes the
+    time. A second raw variant answers New + Fill (two reports), as the simulated broker
+    does, to show what the second report costs without toms.
+(b) toms: ``Oms`` on SQLite in a temporary directory, compliance disabled, routing one
+    block per order (market, 100 IBM) through the FIX adapter to ``SimulatedBroker``
+    (one fill per order: it sends New, then Fill). Measured from the ``route_block`` call to
+    the fill's commit, observed by an event sink (called on the engine thread right after
+    the commit). Orders and blocks are created beforehand and not timed.
+
+Load patterns, for each path:
+    sequential   N round trips one after the other (the next order leaves when the last
+                 fill is in): latency p50 / p99, and the orders/s that gives;
+    burst        N orders sent back to back without waiting for fills (toms: one
+                 ``route_block`` call after the other, each returning once the order is
+                 stored and sent); orders/s = N / (first send -> last fill), and the latency
+                 each order saw under that load.
+
+Targets: toms burst throughput >= 50% of raw; toms sequential p50 <= 2x raw.
+``--profile DIR`` adds diagnostics to the toms runs: time and SQL statements per engine
+command during the sequential run, and a cProfile per thread (engine thread and QuickFIX
+callbacks) during the burst, written to DIR with the engine thread's top functions printed.
+The toms figures of a profiled run are slower than those of a plain run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import logging
+import os
+import platform
+import pstats
+import sqlite3
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import quickfix as fix
+from sqlalchemy import event
+
+from toms.app import Oms
+from toms.config import BrokerSettings, load_settings
+from toms.domain.ids import BrokerId
+from toms.domain.values import OrderType, Side
+from toms.fix.session import initiator_settings
+from toms.simulator.acceptor import SimulatedBroker, free_port
+from toms.simulator.config import BrokerConfig
+from toms.simulator.matching import FillPolicy, MatchingConfig
+from toms.simulator.settings import acceptor_settings
+
+WAIT = 60.0
+SYMBOL = "IBM"
+QTY = Decimal(100)
+PRICE = "180"
+
+
+# ── figures ─────────────────────────────────────────────────────────────────────────────
+@dataclass(frozen=True)
+class Run:
+    label: str
+    orders: int
+    seconds: float  # first send -> last fill
+    latencies_ms: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.orders / self.seconds
+
+    def pct(self, p: float) -> float:
+        xs = sorted(self.latencies_ms)
+        return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
+
+    def line(self) -> str:
+        return (
+            f"  {self.label:<38} {self.rate:9,.0f} orders/s   p50 {self.pct(50):7.2f} ms   "
+            f"p99 {self.pct(99):7.2f} ms   max {max(self.latencies_ms):7.2f} ms"
+        )
+
+
+class Stamps:
+    """Arrival times by key, with a wait: filled from QuickFIX or the engine thread."""
+
+    def __init__(self) -> None:
+        self._at: dict[str, float] = {}
+        self._cond = threading.Condition()
+
+    def stamp(self, key: str) -> None:
+        now = time.perf_counter()
+        with self._cond:
+            if key not in self._at:
+                self._at[key] = now
+                self._cond.notify_all()
+
+    def wait(self, keys: list[str], timeout: float = WAIT) -> list[float]:
+        with self._cond:
+            if not self._cond.wait_for(lambda: all(k in self._at for k in keys), timeout):
+                missing = sum(k not in self._at for k in keys)
+                raise TimeoutError(f"{missing} of {len(keys)} round trips did not complete")
+            return [self._at[k] for k in keys]
+
+
+def measure(
+    label: str,
+    keys: list[str],
+    send: Callable[[str], None],
+    arrivals: Callable[[list[str]], list[float]],
+    sequential: bool,
+) -> Run:
+    """Send one order per key; ``arrivals(keys)`` waits for their fills and gives the times."""
+    sent: list[float] = []
+    start = time.perf_counter()
+    for key in keys:
+        sent.append(time.perf_counter())
+        send(key)
+        if sequential:
+            arrivals([key])
+    done = arrivals(keys)
+    return Run(
+        label,
+        len(keys),
+        max(done) - start,
+        [(d - s) * 1000 for s, d in zip(sent, done, strict=True)],
+    )
+
+
+# ── (a) raw QuickFIX ────────────────────────────────────────────────────────────────────
+class RawBroker(fix.Application):  # type: ignore[misc]
+    """Answers every NewOrderSingle with a Fill (and, if asked, a New before it)."""
+
+    def __init__(self, with_new_ack: bool) -> None:
+        super().__init__()
+        self.with_new_ack = with_new_ack
+        self._exec_seq = 0
+        self._lock = threading.Lock()
+
+    def onCreate(self, session_id: Any) -> None:
+        pass
+
+    def onLogon(self, session_id: Any) -> None:
+        pass
+
+    def onLogout(self, session_id: Any) -> None:
+        pass
+
+    def toAdmin(self, message: Any, session_id: Any) -> None:
+        pass
+
+    def fromAdmin(self, message: Any, session_id: Any) -> None:
+        pass
+
+    def toApp(self, message: Any, session_id: Any) -> None:
+        pass
+
+    def fromApp(self, message: Any, session_id: Any) -> None:
+        try:
+            if message.getHeader().getField(35) != "D":
+                return
+            cl_ord_id, qty = message.getField(11), message.getField(38)
+            side, symbol = message.getField(54), message.getField(55)
+            if self.with_new_ack:
+                fix.Session.sendToTarget(
+                    self._report(cl_ord_id, symbol, side, qty, "0", "0", "0"), session_id
+                )
+            fix.Session.sendToTarget(
+                self._report(cl_ord_id, symbol, side, qty, "F", "2", qty), session_id
+            )
+        except Exception:  # never into the SWIG director
+            logging.exception("raw broker failed")
+
+    def _report(
+        self, cl: str, symbol: str, side: str, qty: str, exec_type: str, status: str, cum: str
+    ) -> Any:
+        with self._lock:
+            self._exec_seq += 1
+            exec_id = f"X{self._exec_seq}"
+        filled = exec_type == "F"
+        m = fix.Message()
+        m.getHeader().setField(35, "8")
+        for tag, value in (
+            (37, f"O-{cl}"),
+            (11, cl),
+            (17, exec_id),
+            (150, exec_type),
+            (39, status),
+            (55, symbol),
+            (54, side),
+            (38, qty),
+            (40, "1"),
+            *(((32, qty), (31, PRICE)) if filled else ()),
+            (151, "0" if filled else qty),
+            (14, cum),
+            (6, PRICE if filled else "0"),
+            (60, time.strftime("%Y%m%d-%H:%M:%S.000", time.gmtime())),
+        ):
+            m.setField(tag, value)
+        return m
+
+
+class RawClient(fix.Application):  # type: ignore[misc]
+    """Sends NewOrderSingle; stamps the Fill's arrival by ClOrdID."""
+
+    def __init__(self, stamps: Stamps) -> None:
+        super().__init__()
+        self.stamps = stamps
+        self.logged_on = threading.Event()
+        self.session_id: Any = None
+
+    def onCreate(self, session_id: Any) -> None:
+        self.session_id = session_id
+
+    def onLogon(self, session_id: Any) -> None:
+        self.logged_on.set()
+
+    def onLogout(self, session_id: Any) -> None:
+        self.logged_on.clear()
+
+    def toAdmin(self, message: Any, session_id: Any) -> None:
+        pass
+
+    def fromAdmin(self, message: Any, session_id: Any) -> None:
+        pass
+
+    def toApp(self, message: Any, session_id: Any) -> None:
+        pass
+
+    def fromApp(self, message: Any, session_id: Any) -> None:
+        try:
+            if message.getField(150) == "F":
+                self.stamps.stamp(message.getField(11))
+        except Exception:
+            logging.exception("raw client failed")
+
+    def send(self, cl_ord_id: str) -> None:
+        m = fix.Message()
+        m.getHeader().setField(35, "D")
+        now = time.strftime("%Y%m%d-%H:%M:%S.000", time.gmtime())
+        for tag, value in (
+            (11, cl_ord_id),
+            (1, "BLOCK"),
+            (21, "1"),
+            (55, SYMBOL),
+            (54, "1"),
+            (60, now),
+            (38, str(QTY)),
+            (40, "1"),
+        ):
+            m.setField(tag, value)
+        if not fix.Session.sendToTarget(m, self.session_id):
+            raise RuntimeError("QuickFIX refused to send")
+
+
+def raw_runs(n: int, warmup: int, workdir: Path, with_new_ack: bool) -> tuple[Run, Run]:
+    tag = "raw, New+Fill" if with_new_ack else "raw, Fill only"
+    port = free_port()
+    acceptor_cfg = acceptor_settings(
+        port=port,
+        data_dir=workdir / "acceptor",
+        sender_comp_id="RAWBROKER",
+        target_comp_id="RAWCLIENT",
+        begin_strings=("FIX.4.4",),
+        reset_on_logon=True,
+    ).build()
+    broker_app = RawBroker(with_new_ack)
+    acceptor = fix.ThreadedSocketAcceptor(
+        broker_app,
+        fix.FileStoreFactory(acceptor_cfg),
+        acceptor_cfg,
+        fix.FileLogFactory(acceptor_cfg),
+    )
+    client_broker = BrokerSettings(
+        BrokerId("RAW"),
+        "FIX.4.4",
+        "RAWCLIENT",
+        "RAWBROKER",
+        "127.0.0.1",
+        port,
+        heartbeat_seconds=30,
+        reconnect_seconds=1,
+        reset_on_logon=True,
+    )
+    ini = workdir / "initiator.cfg"
+    ini.write_text(initiator_settings([client_broker], workdir / "initiator"))
+    initiator_cfg = fix.SessionSettings(str(ini))
+    stamps = Stamps()
+    client = RawClient(stamps)
+    initiator = fix.SocketInitiator(
+        client,
+        fix.FileStoreFactory(initiator_cfg),
+        initiator_cfg,
+        fix.FileLogFactory(initiator_cfg),
+    )
+    acceptor.start()
+    initiator.start()
+    runs: list[Run] = []
+    try:
+        if not client.logged_on.wait(WAIT):
+            raise RuntimeError("raw initiator did not log on")
+        for label, prefix, count, sequential in (
+            ("warm-up", "W", warmup, False),
+            (f"{tag}, sequential", "S", n, True),
+            (f"{tag}, burst", "B", n, False),
+        ):
+            keys = [f"{prefix}{i}" for i in range(count)]
+            runs.append(measure(label, keys, client.send, stamps.wait, sequential))
+        return runs[1], runs[2]
+    finally:
+        initiator.stop()
+        acceptor.stop()
+        del initiator, acceptor  # unregister the sessions now (QuickFIX's global registry)
+
+
+# ── (b) toms ────────────────────────────────────────────────────────────────────────────
+class TomsPath:
+    """Blocks prepared in advance; ``send(key)`` routes the next one. Also the event sink
+    that stamps each routed order's first committed fill (on the engine thread, right after
+    the commit), and the stamps to wait on by bench key."""
+
+    def __init__(self, oms: Oms) -> None:
+        self.oms = oms
+        self.blocks: list[str] = []
+        self.routed: dict[str, str] = {}  # bench key -> routed order id
+        self.stamps = Stamps()
+        oms.subscribe(self)
+
+    def publish(self, events: list[dict[str, object]]) -> None:
+        for e in events:
+            if e["type"] == "FillBooked":
+                self.stamps.stamp(str(e["entity_id"]))
+
+    def prepare(self, count: int) -> None:
+        for _ in range(count):
+            order = self.oms.submit_order(
+                account_id="GROWTH",
+                symbol=SYMBOL,
+                side=Side.BUY,
+                quantity=QTY,
+                order_type=OrderType.MARKET,
+                user="bench",
+            )
+            self.blocks.append(self.oms.create_block([order.order_id], "bench").block_id)
+
+    def send(self, key: str) -> None:
+        routed = self.oms.route_block(
+            self.blocks.pop(), broker="SIM", order_type=OrderType.MARKET, user="bench"
+        )
+        self.routed[key] = routed.routed_order_id
+
+    def arrivals(self, keys: list[str]) -> list[float]:
+        return self.stamps.wait([self.routed[k] for k in keys])
+
+    def run(self, label: str, keys: list[str], sequential: bool) -> Run:
+        return measure(label, keys, self.send, self.arrivals, sequential)
+
+
+def toms_runs(n: int, warmup: int, workdir: Path, profile_dir: Path | None) -> tuple[Run, Run]:
+    broker = SimulatedBroker(
+        BrokerConfig(
+            port=0,
+            data_dir=workdir / "sim",
+            begin_strings=("FIX.4.4",),
+            reset_on_logon=True,
+            prices={SYMBOL: Decimal(PRICE)},
+            matching=MatchingConfig(fill_policy=FillPolicy(partial_fills=1)),
+        )
+    )
+    broker.start()
+    sim = BrokerSettings(
+        BrokerId("SIM"),
+        "FIX.4.4",
+        "TOMS",
+        "SIMBROKER",
+        "127.0.0.1",
+        broker.port,
+        heartbeat_seconds=30,
+        reconnect_seconds=1,
+        reset_on_logon=True,
+    )
+    settings = replace(
+        load_settings(),
+        database_url=f"sqlite:///{workdir / 'toms.db'}",
+        data_dir=workdir / "oms",
+        brokers=(sim,),
+        compliance={},
+    )
+    oms = Oms(settings).start()
+    try:
+        if not oms.fix.wait_logged_on("SIM", WAIT):
+            raise RuntimeError("toms did not log on to the simulated broker")
+        path = TomsPath(oms)
+        path.prepare(warmup + 2 * n)
+        path.run("warm-up", [f"W{i}" for i in range(warmup)], False)
+        if profile_dir is None:
+            seq = path.run("toms, sequential", [f"S{i}" for i in range(n)], True)
+            burst = path.run("toms, burst", [f"B{i}" for i in range(n)], False)
+            return seq, burst
+        # Profiled: engine breakdown on the sequential run, cProfile on the burst.
+        breakdown = EngineBreakdown(oms)
+        seq = path.run("toms, sequential (timed per cmd)", [f"S{i}" for i in range(n)], True)
+        breakdown.close()
+        breakdown.report(n)
+        with ThreadProfiler(oms, profile_dir):
+            burst = path.run("toms, burst (under cProfile)", [f"B{i}" for i in range(n)], False)
+        return seq, burst
+    finally:
+        oms.stop()
+        broker.stop()
+
+
+# ── diagnostics (--profile) ─────────────────────────────────────────────────────────────
+class EngineBreakdown:
+    """Wall time and SQL statements of each command the engine thread runs. Light: a clock
+    read per command and a counter per statement, no profiler."""
+
+    def __init__(self, oms: Oms) -> None:
+        self._oms = oms
+        self.stats: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0])
+        self._statements = 0
+        event.listen(oms.db, "before_cursor_execute", self._count)
+        engine = oms.engine
+        original = type(engine).submit
+
+        def submit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+            name = getattr(fn, "__name__", repr(fn))
+            if name == "apply_execution_report":
+                name = f"apply_execution_report ({args[2].kind.value})"
+
+            def timed(*a: Any, **kw: Any) -> Any:
+                self._statements = 0
+                start = time.perf_counter()
+                try:
+                    return fn(*a, **kw)
+                finally:
+                    row = self.stats[name]
+                    row[0] += 1
+                    row[1] += time.perf_counter() - start
+                    row[2] += self._statements
+
+            return original(engine, timed, *args, **kwargs)
+
+        engine.submit = submit  # type: ignore[method-assign]
+
+    def _count(self, *_: Any) -> None:
+        self._statements += 1
+
+    def close(self) -> None:
+        del self._oms.engine.submit
+        event.remove(self._oms.db, "before_cursor_execute", self._count)
+
+    def report(self, orders: int) -> None:
+        print(f"\nengine thread, sequential run ({orders} orders): time and SQL per command")
+        total = 0.0
+        for name, (calls, seconds, statements) in sorted(
+            self.stats.items(), key=lambda kv: -kv[1][1]
+        ):
+            total += seconds
+            print(
+                f"  {name:<36} {int(calls):5} calls  {seconds / calls * 1000:6.2f} ms/call  "
+                f"{statements / calls:5.1f} SQL/call"
+            )
+        print(f"  engine busy {total / orders * 1000:.2f} ms per order")
+
+
+class ThreadProfiler:
+    """cProfile per thread for everything toms runs: each command on the engine thread and
+    each QuickFIX callback (on QuickFIX's own threads) of the OMS and the simulated broker.
+    Writes one .prof per thread and prints where the engine thread's time goes."""
+
+    def __init__(self, oms: Oms, out: Path) -> None:
+        from toms.fix.application import OmsApplication
+        from toms.simulator.acceptor import _BrokerApplication
+
+        self._out = out
+        self._oms = oms
+        self._profiles: dict[str, cProfile.Profile] = {}
+        self._lock = threading.Lock()
+        self._targets = [
+            (cls, name)
+            for cls in (OmsApplication, _BrokerApplication)
+            for name in ("fromApp", "toApp")
+        ]
+        self._originals: list[tuple[type, str, Any]] = []
+
+    def _profile(self) -> cProfile.Profile:
+        key = threading.current_thread().name
+        with self._lock:
+            prof = self._profiles.get(key)
+            if prof is None:
+                prof = self._profiles[key] = cProfile.Profile()
+        return prof
+
+    def _wrap(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def profiled(*args: Any, **kwargs: Any) -> Any:
+            prof = self._profile()
+            prof.enable()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                prof.disable()
+
+        return profiled
+
+    def __enter__(self) -> ThreadProfiler:
+        for cls, name in self._targets:
+            original = getattr(cls, name)
+            self._originals.append((cls, name, original))
+            setattr(cls, name, self._wrap(original))
+        engine = self._oms.engine
+        original_submit = type(engine).submit
+        engine.submit = lambda fn, *a, **kw: original_submit(engine, self._wrap(fn), *a, **kw)  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        del self._oms.engine.submit
+        for cls, name, original in self._originals:
+            setattr(cls, name, original)
+        self._out.mkdir(parents=True, exist_ok=True)
+        print(f"\ncProfile of the toms burst, one file per thread in {self._out}:")
+        for key, prof in sorted(self._profiles.items()):
+            path = self._out / f"{key}.prof"
+            prof.dump_stats(str(path))
+            stats = pstats.Stats(prof)
+            print(f"  {path.name:<32} {stats.total_tt:7.2f} s profiled")  # type: ignore[attr-defined]
+        engine = self._profiles.get("toms-engine")
+        if engine is not None:
+            for restriction, order in ((r"toms/", "cumulative"), ("", "tottime")):
+                text = io.StringIO()
+                stats = pstats.Stats(engine, stream=text).sort_stats(order)
+                stats.print_stats(restriction, 15) if restriction else stats.print_stats(15)
+                lines = text.getvalue().splitlines()
+                head = next(i for i, line in enumerate(lines) if "ncalls" in line)
+                print(f"\n  engine thread, top by {order}{' (toms code)' if restriction else ''}:")
+                print("\n".join("  " + line for line in lines[head:] if line.strip()))
+
+
+# ── main ────────────────────────────────────────────────────────────────────────────────
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--orders", type=int, default=500, help="orders per load pattern")
+    parser.add_argument("--warmup", type=int, default=50)
+    parser.add_argument("--profile", type=Path, default=None, help="write cProfile files here")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    print(
+        f"FIX round trip, {args.orders} orders per pattern (+{args.warmup} warm-up); "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"quickfix {metadata.version('quickfix')}, SQLite {sqlite3.sqlite_version}"
+    )
+    with tempfile.TemporaryDirectory(prefix="bench-fix-") as tmp:
+        work = Path(tmp)
+        raw_seq, raw_burst = raw_runs(args.orders, args.warmup, work / "raw1", False)
+        raw2_seq, raw2_burst = raw_runs(args.orders, args.warmup, work / "raw2", True)
+        toms_seq, toms_burst = toms_runs(args.orders, args.warmup, work / "toms", args.profile)
+    print("\nsequential: one order in flight; burst: all orders sent back to back")
+    for run in (raw_seq, raw_burst, raw2_seq, raw2_burst, toms_seq, toms_burst):
+        print(run.line())
+    tput = toms_burst.rate / raw_burst.rate
+    p50 = toms_seq.pct(50) / raw_seq.pct(50)
+    print("\ntoms against raw (Fill only), as targeted:")
+    print(
+        f"  throughput (burst)   toms/raw = {tput:5.2f}   target >= 0.50   "
+        f"{'PASS' if tput >= 0.5 else 'MISS'}"
+    )
+    print(
+        f"  latency p50 (seq)    toms/raw = {p50:5.2f}   target <= 2.00   "
+        f"{'PASS' if p50 <= 2.0 else 'MISS'}"
+    )
+    tput2 = toms_burst.rate / raw2_burst.rate
+    p50_2 = toms_seq.pct(50) / raw2_seq.pct(50)
+    print("toms against raw (New+Fill: the same two reports the simulated broker sends):")
+    print(f"  throughput (burst)   toms/raw = {tput2:5.2f}")
+    print(f"  latency p50 (seq)    toms/raw = {p50_2:5.2f}")
+
+
+if __name__ == "__main__":
+    main()
