@@ -15,6 +15,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,12 @@ from toms.services.executions import (
 )
 
 log = logging.getLogger(__name__)
+
+
+class EngineBusy(RuntimeError):
+    """The engine did not take the message in time; it was not applied."""
+
+
 _FIX_ERRORS = (
     fix.FieldNotFound,
     fix.IncorrectDataFormat,
@@ -155,25 +162,35 @@ class OmsApplication(fix.Application):  # type: ignore[misc]
         self._status(session_id)
         if msg_type == "8":
             report = codec.execution_report(fields, now)
-            self._engine.call(
-                apply_execution_report, self._ctx, session, report, raw, timeout=self._timeout
-            )
+            self._commit(apply_execution_report, self._ctx, session, report, raw)
         elif msg_type == "9":
             reject = codec.cancel_reject(fields, now)
-            self._engine.call(
-                apply_cancel_reject, self._ctx, session, reject, timeout=self._timeout
-            )
+            self._commit(apply_cancel_reject, self._ctx, session, reject)
         elif msg_type == "P":
             alloc_id, accepted, text = codec.allocation_ack(fields)
-            self._engine.call(
-                apply_allocation_ack, self._ctx, alloc_id, accepted, text, timeout=self._timeout
-            )
+            self._commit(apply_allocation_ack, self._ctx, alloc_id, accepted, text)
         elif msg_type == "j":
             self._record(session_id, "BusinessRejectReceived", message)
         else:
             raise fix.UnsupportedMessageType()
 
     # ── helpers ────────────────────────────────────────────────────────────────────
+    def _commit(self, fn: Callable[..., object], *args: object) -> None:
+        """Run ``fn`` on the engine thread and return only once it has committed.
+
+        On a timeout the job is cancelled if it has not started, and the caller dead-letters
+        the message: then the dead letter is its only trace. A job already running is
+        waited for, because it is writing the message to the database right now; dead-
+        lettering it as well would leave two copies of one broker fact.
+        """
+        future = self._engine.submit(fn, *args)
+        try:
+            future.result(timeout=self._timeout)
+        except FutureTimeout:
+            if future.cancel():
+                raise EngineBusy(f"engine did not start the job within {self._timeout}s") from None
+            future.result()
+
     def _record(self, session_id: fix.SessionID, event_type: str, message: fix.Message) -> None:
         fields = QuickfixFields(message)
         payload = {
@@ -184,14 +201,7 @@ class OmsApplication(fix.Application):  # type: ignore[misc]
             "reason": fields.get(373) or fields.get(380),
             "text": fields.get(58),
         }
-        self._engine.call(
-            record_session_message,
-            self._ctx,
-            session_id.toString(),
-            event_type,
-            payload,
-            timeout=self._timeout,
-        )
+        self._commit(record_session_message, self._ctx, session_id.toString(), event_type, payload)
 
     def _status(self, session_id: fix.SessionID, **changes: object) -> str | None:
         key = session_id.toString()
