@@ -28,8 +28,6 @@ def check_compatible(tx: Transaction, block: Block, order: Order) -> None:
     if refusal is None and block.members:
         first = tx.uow.orders.require(block.members[0].order_id)
         refusal = terms_mismatch(BlockTerms.of(first), order)
-    if refusal is None and (order.symbol != block.symbol or order.side is not block.side):
-        refusal = f"order is {order.side.value} {order.symbol}"
     if refusal is None and any(m.account_id == order.account_id for m in block.members):
         # One routed order is checked and allocated per account: two orders of one account
         # in one block would be double-counted by the block check.

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
-from toms.domain.blocks import Block, BlockStatus
+from toms.domain.blocks import Block
 from toms.domain.errors import InvalidOrder, InvalidTransition, UnknownOrder
 from toms.domain.events import DomainEvent, OrderStatusChanged, OrderSubmitted, RoutedOrderSent
 from toms.domain.execution import RoutedStatus
@@ -353,8 +353,6 @@ def _require_routed(tx: Transaction, routed_order_id: str) -> RoutedOrder:
 
 
 def _join(tx: Transaction, block: Block, order: Order, user: str, now: datetime) -> None:
-    if block.status is not BlockStatus.OPEN:
-        raise InvalidTransition(f"block {block.block_id} is {block.status.value}")
     check_compatible(tx, block, order)
     block.add(order)
     _set_status(
@@ -374,15 +372,12 @@ def _with_block(order: Order, block_id: BlockId | None) -> Order:
 def _set_status(
     tx: Transaction, order: Order, status: OrderStatus, actor: str, now: datetime, reason: str
 ) -> Order:
-    old = tx.uow.orders.get(order.order_id)
     updated = order.with_status(status)
     tx.uow.orders.save(updated)
-    if old is None or old.status is not status:
+    if order.status is not status:
         _audit_order(
             tx,
-            OrderStatusChanged(
-                now, order.order_id, old.status.value if old else "", status.value, reason
-            ),
+            OrderStatusChanged(now, order.order_id, order.status.value, status.value, reason),
             order.order_id,
             actor,
         )

@@ -928,28 +928,26 @@ class MatchingEngine:
     def pending_cancel(
         self, order: SimOrder, request: CancelRequest, now: datetime, out: list[Report]
     ) -> None:
-        order.pending = PendingChange(CxlRejResponseTo.CANCEL, request.cl_ord_id, order.cl_ord_id)
-        self._emit(
-            order,
-            ExecType.PENDING_CANCEL,
-            now,
-            out,
-            cl_ord_id=request.cl_ord_id,
-            orig_cl_ord_id=order.cl_ord_id,
-        )
+        self._pending(order, CxlRejResponseTo.CANCEL, request.cl_ord_id, now, out)
 
     def pending_replace(
         self, order: SimOrder, request: ReplaceRequest, now: datetime, out: list[Report]
     ) -> None:
-        order.pending = PendingChange(CxlRejResponseTo.REPLACE, request.cl_ord_id, order.cl_ord_id)
-        self._emit(
-            order,
-            ExecType.PENDING_REPLACE,
-            now,
-            out,
-            cl_ord_id=request.cl_ord_id,
-            orig_cl_ord_id=order.cl_ord_id,
+        self._pending(order, CxlRejResponseTo.REPLACE, request.cl_ord_id, now, out)
+
+    def _pending(
+        self,
+        order: SimOrder,
+        kind: CxlRejResponseTo,
+        cl_ord_id: str,
+        now: datetime,
+        out: list[Report],
+    ) -> None:
+        order.pending = PendingChange(kind, cl_ord_id, order.cl_ord_id)
+        exec_type = (
+            ExecType.PENDING_CANCEL if kind is CxlRejResponseTo.CANCEL else ExecType.PENDING_REPLACE
         )
+        self._emit(order, exec_type, now, out, cl_ord_id=cl_ord_id, orig_cl_ord_id=order.cl_ord_id)
 
     def apply_replace(
         self, order: SimOrder, request: ReplaceRequest, now: datetime, out: list[Report]

@@ -150,6 +150,9 @@ class FillDuringPendingCancel(Scenario):
     name = "fill_during_pending_cancel"
     holds = True
 
+    def fill_quantity(self, engine: MatchingEngine, order: SimOrder) -> Decimal:
+        return engine.part(order)
+
     def on_cancel(
         self,
         engine: MatchingEngine,
@@ -161,7 +164,7 @@ class FillDuringPendingCancel(Scenario):
         engine.pending_cancel(order, request, now, out)
         engine.fill(
             order,
-            engine.part(order),
+            self.fill_quantity(engine, order),
             engine.scenario_price(order),
             now,
             out,
@@ -183,38 +186,13 @@ class FillDuringPendingCancel(Scenario):
         return True
 
 
-class TooLateToCancel(Scenario):
-    name = "too_late_to_cancel"
-    holds = True
+class TooLateToCancel(FillDuringPendingCancel):
+    """The rest fills while the cancel is pending, so the cancel is rejected (D5)."""
 
-    def on_cancel(
-        self,
-        engine: MatchingEngine,
-        order: SimOrder,
-        request: CancelRequest,
-        now: datetime,
-        out: list[Report],
-    ) -> bool:
-        engine.pending_cancel(order, request, now, out)
-        engine.fill(
-            order,
-            order.leaves_qty,
-            engine.scenario_price(order),
-            now,
-            out,
-            text="filled while the cancel was pending",
-        )
-        engine.cancel_reject(
-            order,
-            request.cl_ord_id,
-            CxlRejResponseTo.CANCEL,
-            CxlRejReason.TOO_LATE_TO_CANCEL,
-            "too late to cancel: filled",
-            now,
-            out,
-            orig_cl_ord_id=request.orig_cl_ord_id,
-        )
-        return True
+    name = "too_late_to_cancel"
+
+    def fill_quantity(self, engine: MatchingEngine, order: SimOrder) -> Decimal:
+        return order.leaves_qty
 
 
 class CancelRejectScenario(Scenario):
