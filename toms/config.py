@@ -80,6 +80,8 @@ class Settings:
     compliance: Mapping[str, Any] = field(default_factory=dict)
     compliance_source: str = ""
     users: tuple[UserSettings, ...] = ()
+    server_host: str = "127.0.0.1"
+    server_port: int = 8700
 
     def broker(self, broker_id: str) -> BrokerSettings:
         for b in self.brokers:
@@ -188,6 +190,7 @@ def parse_settings(data: Mapping[str, Any], source: str, base: Path) -> Settings
         "holdings",
         "compliance",
         "users",
+        "server",
     }
     for unknown in sorted(set(data) - known):
         raise root.fail(unknown, f"unknown section; expected one of {sorted(known)}")
@@ -202,6 +205,12 @@ def parse_settings(data: Mapping[str, Any], source: str, base: Path) -> Settings
     timeout = engine.get("timeout_seconds", float, 10.0)
     if timeout <= 0:
         raise engine.fail("timeout_seconds", "must be positive")
+
+    server = _Reader(source, root.get("server", dict, {}), "server")
+    server_host = server.get("host", str, "127.0.0.1")
+    server_port = server.get("port", int, 8700)
+    if not 0 < server_port < 65536:
+        raise server.fail("port", f"{server_port} is not a TCP port (1-65535)")
 
     brokers = tuple(_broker(r) for r in root.tables("brokers"))
     _unique(root, "brokers", [b.broker_id for b in brokers])
@@ -247,6 +256,8 @@ def parse_settings(data: Mapping[str, Any], source: str, base: Path) -> Settings
         compliance=compliance,
         compliance_source=compliance_source,
         users=users,
+        server_host=server_host,
+        server_port=server_port,
     )
 
 

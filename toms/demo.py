@@ -18,14 +18,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from toms.app import Oms, set_price
+from toms.client import ApiClient, EventStream
 from toms.config import BrokerSettings, Settings, load_settings
 from toms.domain.blocks import BlockStatus
 from toms.domain.errors import TomsError
 from toms.domain.ids import BrokerId
-from toms.domain.orders import Order, OrderStatus
+from toms.domain.orders import OrderStatus
 from toms.domain.values import OrderType, Side
-from toms.services.waiting import CommitWaiter
+from toms.server.server import OmsServer
 from toms.simulator.acceptor import BrokerConfig, SimulatedBroker
 from toms.simulator.matching import FillPolicy, MatchingConfig
 
@@ -87,7 +87,8 @@ PM_ORDERS = (
 class DemoResult:
     data_dir: Path
     database_url: str
-    orders: dict[str, Order] = field(default_factory=dict)
+    server_url: str = ""
+    orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     blocks: dict[str, str] = field(default_factory=dict)
     routed: dict[str, str] = field(default_factory=dict)
     allocations: list[str] = field(default_factory=list)
@@ -120,7 +121,10 @@ def run_demo(
     out: Callable[[str], None] = print,
     database_url: str | None = None,
     base: Settings | None = None,
+    port: int = 0,
+    keep_serving: Callable[[OmsServer], None] | None = None,
 ) -> DemoResult:
+    """Play the day against a real OMS server; ``keep_serving`` runs before it stops."""
     data_dir = (data_dir or Path(tempfile.mkdtemp(prefix="toms-demo-"))).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     base = base or load_settings()
@@ -137,36 +141,73 @@ def run_demo(
     if database_url:
         settings = replace(settings, database_url=database_url)
     result = DemoResult(data_dir, settings.database_url)
-    oms = Oms(settings)
+    server = OmsServer(settings, port=port)
     try:
-        oms.start()
-        waiter = CommitWaiter(oms.read)
-        oms.subscribe(waiter)
-        _Day(oms, broker, waiter, result, out).play()
+        server.start()
+        result.server_url = server.url
+        with _Desk(server.url, settings) as desk:
+            _Day(server, desk, broker, result, out).play()
+        if keep_serving is not None:
+            keep_serving(server)
     finally:
-        oms.stop()
+        server.stop()
         broker.stop()
     return result
+
+
+class _Desk:
+    """One API client per user of the day, and the event stream they wait on."""
+
+    def __init__(self, url: str, settings: Settings) -> None:
+        self.users = {u.name: u for u in settings.users}
+        self.clients = {name: ApiClient(url, u.token) for name, u in self.users.items()}
+        self.stream = EventStream(url, self.users["viewer"].token)
+
+    def __enter__(self) -> _Desk:
+        self.stream.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stream.stop()
+        for client in self.clients.values():
+            client.close()
+
+    def pm_for(self, account: str) -> ApiClient:
+        for name, user in self.users.items():
+            if "pm" in user.roles and account in user.accounts:
+                return self.clients[name]
+        raise TomsError(f"no PM user manages account {account}")
+
+    def __getattr__(self, name: str) -> ApiClient:  # desk.trader1, desk.cco, desk.ops1
+        try:
+            return self.clients[name.replace("_", "-")]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def wait(self, probe: Callable[[], Any], what: str) -> Any:
+        return self.stream.wait_until(probe, WAIT_SECONDS, what)
 
 
 class _Day:
     def __init__(
         self,
-        oms: Oms,
+        server: OmsServer,
+        desk: _Desk,
         broker: SimulatedBroker,
-        waiter: CommitWaiter,
         result: DemoResult,
         out: Callable[[str], None],
     ) -> None:
-        self.oms, self.broker, self.waiter, self.r, self.say = oms, broker, waiter, result, out
+        self.server, self.desk, self.broker, self.r, self.say = server, desk, broker, result, out
 
     def play(self) -> None:
         self.say(f"toms demo: data in {self.r.data_dir}")
         self.say(f"  database {self.r.database_url}")
+        self.say(f"  OMS server {self.server.url} (API docs {self.server.url}/docs)")
         self.say(f"  simulated broker listening on 127.0.0.1:{self.broker.port} (FIX 4.2 + 4.4)")
-        for name in ("SIM", "SIM42"):
-            if not self.oms.fix.wait_logged_on(name, WAIT_SECONDS):
-                raise TomsError(f"FIX session {name} did not log on")
+        viewer = self.desk.viewer
+        self.desk.wait(
+            lambda: all(s["logged_on"] for s in viewer.get("/sessions")), "FIX sessions to log on"
+        )
         self.say("  FIX sessions SIM (FIX.4.4) and SIM42 (FIX.4.2) logged on\n")
         self.pm_orders()
         self.compliance_override()
@@ -177,77 +218,63 @@ class _Day:
 
     # ── morning: PMs submit, compliance checks ──────────────────────────────────────
     def pm_orders(self) -> None:
-        self.say("09:30  PMs submit orders; pre-trade compliance checks each one")
+        self.say("09:30  PMs submit orders through the API; pre-trade compliance checks each")
         for o in PM_ORDERS:
-            order = self.oms.submit_order(
+            order = self.desk.pm_for(o.account).submit_order(
                 account_id=o.account,
                 symbol=o.symbol,
                 side=o.side,
-                quantity=Decimal(o.qty),
+                quantity=o.qty,
                 order_type=o.order_type,
-                user=f"pm-{o.account.lower()}",
-                limit_price=Decimal(o.limit) if o.limit else None,
-                stop_price=Decimal(o.stop) if o.stop else None,
+                limit_price=o.limit,
+                stop_price=o.stop,
             )
             self.r.orders[o.key] = order
-            verdict = "ACCEPTED" if order.status is OrderStatus.ACCEPTED else "BLOCKED "
-            detail = (
-                f"  ({self._blocking_rules(order)})" if order.status is OrderStatus.BLOCKED else ""
-            )
+            blocked = order["status"] == OrderStatus.BLOCKED.value
+            messages = (order.get("compliance") or {}).get("messages") or [""]
+            more = f" (+{len(messages) - 1} more)" if len(messages) > 1 else ""
+            detail = f"  ({messages[0]}{more})" if blocked else ""
             self.say(
-                f"       {verdict} {o.account:<7} {o.side.value:<5} {o.qty:>7} {o.symbol:<5}"
-                f" {_terms(o)}{detail}"
+                f"       {'BLOCKED ' if blocked else 'ACCEPTED'} {o.account:<7} {o.side.value:<5}"
+                f" {o.qty:>7} {o.symbol:<5} {_terms(o)}{detail}"
             )
 
     def compliance_override(self) -> None:
         order = self.r.orders["msft-family"]
         reason = "client-directed purchase; IPS exception #17 approved by the CCO"
-        self.r.orders["msft-family"] = self.oms.override(
-            order.order_id, "cco", ["compliance"], reason
-        )
+        self.r.orders["msft-family"] = self.desk.cco.override(order["order_id"], reason)
         self.say(f'09:35  compliance (cco) overrides FAMILY MSFT: "{reason}"\n')
 
     # ── trader builds blocks and routes ─────────────────────────────────────────────
     def route_blocks(self) -> None:
         self.say("09:40  trader builds blocks and routes them")
-        plan: list[tuple[str, list[str], str, OrderType, dict[str, Decimal]]] = [
+        plan: list[tuple[str, list[str], str, OrderType, dict[str, str]]] = [
             ("IBM buy", ["ibm-growth", "ibm-alpha", "ibm-family"], "SIM", OrderType.MARKET, {}),
-            (
-                "JPM sell",
-                ["jpm-income"],
-                "SIM42",
-                OrderType.LIMIT,
-                {"limit_price": Decimal("201.00")},
-            ),
-            ("NVDA buy", ["nvda-growth"], "SIM", OrderType.STOP, {"stop_price": Decimal("123.00")}),
+            ("JPM sell", ["jpm-income"], "SIM42", OrderType.LIMIT, {"limit_price": "201.00"}),
+            ("NVDA buy", ["nvda-growth"], "SIM", OrderType.STOP, {"stop_price": "123.00"}),
             ("MSFT buy", ["msft-family"], "SIM", OrderType.MARKET, {}),
-            ("SAP buy", ["sap-europa"], "SIM", OrderType.LIMIT, {"limit_price": Decimal("176.00")}),
-            (
-                "AAPL sell",
-                ["aapl-growth"],
-                "SIM",
-                OrderType.LIMIT,
-                {"limit_price": Decimal("192.00")},
-            ),
+            ("SAP buy", ["sap-europa"], "SIM", OrderType.LIMIT, {"limit_price": "176.00"}),
+            ("AAPL sell", ["aapl-growth"], "SIM", OrderType.LIMIT, {"limit_price": "192.00"}),
             ("IBM sell", ["ibm-alpha-sell"], "SIM42", OrderType.MARKET, {}),
         ]
+        trader = self.desk.trader1
         for name, keys, broker, order_type, prices in plan:
-            block = self.oms.create_block([self.r.orders[k].order_id for k in keys], "trader1")
-            routed = self.oms.route_block(
-                block.block_id, broker=broker, order_type=order_type, user="trader1", **prices
+            block = trader.create_block([self.r.orders[k]["order_id"] for k in keys])
+            routed = trader.route(
+                block["block_id"], broker=broker, order_type=order_type, **prices
             )
-            self.r.blocks[name], self.r.routed[name] = block.block_id, routed.routed_order_id
-            terms = " ".join(str(v) for v in prices.values())
+            self.r.blocks[name], self.r.routed[name] = block["block_id"], routed["routed_order_id"]
+            terms = " ".join(prices.values())
             self.say(
-                f"       {name:<9} {block.quantity:>6} shares, {len(keys)} account(s) -> "
+                f"       {name:<9} {block['quantity']:>6} shares, {len(keys)} account(s) -> "
                 f"{broker} {order_type.value} {terms}".rstrip()
             )
-        self._wait_status("IBM buy", "filled")
-        self._wait_status("IBM sell", "filled")
-        self._wait_status("MSFT buy", "filled")
+        for name in ("IBM buy", "IBM sell", "MSFT buy"):
+            self._wait_status(name, "filled")
         self.say("       market orders filled in partials: IBM buy, IBM sell, MSFT buy\n")
 
     def work_the_day(self) -> None:
+        trader = self.desk.trader1
         self.say("11:00  the market moves; resting orders work")
         self._move("JPM", "201.10")
         self._wait_status("JPM sell", "filled")
@@ -255,57 +282,70 @@ class _Day:
         self._move("NVDA", "123.40")
         self._wait_status("NVDA buy", "filled")
         self.say("       NVDA 123.40: the buy stop at 123.00 triggers and fills")
-        self.oms.cancel(self.r.routed["SAP buy"], "trader1")
+        pending = trader.cancel(self.r.routed["SAP buy"])
         self._wait_status("SAP buy", "canceled")
-        self.say("       trader cancels the SAP limit buy: pending cancel, then canceled")
-        self.oms.replace(
-            self.r.routed["AAPL sell"],
-            "trader1",
-            quantity=Decimal("600"),
-            limit_price=Decimal("191.00"),
+        self.say(f"       trader cancels the SAP limit buy: {pending['status']}, then canceled")
+        rid = self.r.routed["AAPL sell"]
+        pending = trader.replace(rid, quantity="600", limit_price="191.00")
+        self.desk.wait(lambda: trader.routed(rid)["quantity"] == "600", "the AAPL replace")
+        self.say(
+            f"       trader replaces the AAPL sell: 700 @ 192.00 -> 600 @ 191.00 "
+            f"({pending['status']}, then replaced)"
         )
-        self.waiter.until(
-            lambda uow: uow.routed.get(self.r.routed["AAPL sell"]).order_qty == Decimal(600),
-            WAIT_SECONDS,
-        )
-        self.say("       trader replaces the AAPL sell: 700 @ 192.00 -> 600 @ 191.00")
         self._move("AAPL", "191.20")
         self._wait_status("AAPL sell", "filled")
         self.say("       AAPL 191.20: the replaced sell fills\n")
 
     # ── operations allocate ─────────────────────────────────────────────────────────
     def allocate(self) -> None:
+        ops = self.desk.ops1
         self.say("16:00  operations allocate finished blocks at one average price per block")
         for name, block_id in self.r.blocks.items():
-            block = self.oms.read(lambda uow, b=block_id: uow.blocks.require(b))
-            if block.status is not BlockStatus.DONE:
-                continue
-            routed = self.oms.read(lambda uow, b=block_id: uow.routed.for_block(b))
-            filled = sum((r.cum_qty for r in routed), Decimal(0))
-            if not filled:
+            block = ops.block(block_id)
+            filled = Decimal(block["filled_quantity"])
+            if block["status"] != BlockStatus.DONE.value or not filled:
                 self.say(f"       {name:<9} nothing filled: nothing to allocate")
                 continue
             commission = (filled * COMMISSION_PER_SHARE).quantize(Decimal("0.01"), ROUND_HALF_UP)
-            record = self.oms.allocate(block_id, "ops1", ["operations"], commission=commission)
-            shares = ", ".join(f"{a.account_id} {a.quantity}" for a in record.outputs if a.quantity)
+            booked = ops.allocate(block_id, commission=commission)
+            legs = [leg for a in booked["allocations"] for leg in a["legs"]]
+            shares = ", ".join(f"{g['account_id']} {g['quantity']}" for g in legs)
+            average = booked["allocations"][0]["average_price"]
             self.say(
-                f"       {name:<9} {filled:>6} @ {_px(record.inputs.average_price)}  "
+                f"       {name:<9} {filled:>6} @ {_px(Decimal(average))}  "
                 f"commission {commission}  -> {shares}"
             )
             self.r.allocations.append(block_id)
         for block_id in self.r.allocations:
-            self.waiter.until(
-                lambda uow, b=block_id: all(
-                    a.status in ("accepted", "rejected") for a in uow.allocations.for_block(b)
+            self.desk.wait(
+                lambda b=block_id: all(
+                    a["status"] in ("accepted", "rejected")
+                    for a in ops.get("/allocations", block_id=b)
                 ),
-                WAIT_SECONDS,
+                f"the broker's AllocationInstructionAck for {block_id}",
             )
         self.say("       broker acknowledged every AllocationInstruction (35=J -> 35=P)\n")
 
     def end_of_day(self) -> None:
         self.broker.end_of_day()
-        self.say("17:00  end of day: reports")
-        self.r.summary = self.oms.read(summarise)
+        ops = self.desk.ops1
+        self.say("17:00  end of day: reports (from the API)")
+        self.say("       TCA: each block's average price against its arrival price")
+        for row in ops.report("tca")["rows"]:
+            if not row["avg_px"]:
+                self.say(f"         {row['symbol']:<5} {row['side']:<5} nothing filled")
+                continue
+            bps = Decimal(row["slippage_bps"]).quantize(Decimal("0.1"), ROUND_HALF_UP)
+            self.say(
+                f"         {row['symbol']:<5} {row['side']:<5} {row['filled_qty']:>6} "
+                f"@ {_px(Decimal(row['avg_px']))} vs arrival {row['arrival_price']}: "
+                f"{bps:>6} bps (positive = cost)"
+            )
+        self.say("       realized gains by account and holding term (after wash sales)")
+        for row in ops.report("gains_summary")["rows"]:
+            gain = _money(Decimal(row["reportable_gain"]))
+            self.say(f"         {row['account']:<7} {row['term']:<11} {gain:>12}")
+        self.r.summary = self.server.oms.read(summarise)
         for line in format_summary(self.r.summary):
             self.say(line)
         self.say("")
@@ -316,27 +356,17 @@ class _Day:
 
     # ── helpers ─────────────────────────────────────────────────────────────────────
     def _move(self, symbol: str, price: str) -> None:
-        px = Decimal(price)
-        self.oms.call(set_price, self.oms.ctx, symbol, px)  # our market data: the last price
-        self.broker.set_price(symbol, px)
+        self.desk.ops1.set_price(symbol, price)  # our market data: the last price
+        self.broker.set_price(symbol, Decimal(price))
 
     def _wait_status(self, name: str, status: str) -> None:
-        rid = self.r.routed[name]
-        self.waiter.until(lambda uow: uow.routed.get(rid).status.value == status, WAIT_SECONDS)
-        self.waiter.until(
-            lambda uow: uow.blocks.require(self.r.blocks[name]).status is not BlockStatus.ROUTED,
-            WAIT_SECONDS,
+        trader = self.desk.trader1
+        rid, bid = self.r.routed[name], self.r.blocks[name]
+        self.desk.wait(
+            lambda: trader.routed(rid)["status"] == status
+            and trader.block(bid)["status"] != BlockStatus.ROUTED.value,
+            f"{name} to be {status}",
         )
-
-    def _blocking_rules(self, order: Order) -> str:
-        def rules(uow: Any) -> list[str]:
-            for row in uow.audit.for_entity("order", order.order_id):
-                if row.event_type == "ComplianceChecked":
-                    return [r["message"] for r in row.payload["results"] if r["status"] == "block"]
-            return []
-
-        found = self.oms.read(rules)
-        return found[0] + (f" (+{len(found) - 1} more)" if len(found) > 1 else "") if found else ""
 
 
 def summarise(uow: Any) -> dict[str, Any]:

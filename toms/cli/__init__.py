@@ -17,6 +17,10 @@ from toms.domain.errors import TomsError
 
 SUBCOMMAND_MODULES: tuple[str, ...] = (
     "toms.cli.demo",
+    "toms.cli.serve",
+    "toms.cli.orders",
+    "toms.cli.rebalance",
+    "toms.cli.blotter",
     "toms.cli.sim_broker",
     "toms.cli.fix_log",
     "toms.cli.db",

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +31,7 @@ class SessionBoard:
         self._lock = threading.Lock()
         self._by_broker: dict[str, SessionStatus] = {}
         self._changed = threading.Condition(self._lock)
+        self.listeners: list[Callable[[SessionStatus], None]] = []  # e.g. the event stream
 
     def update(self, broker: str, session_id: str, **changes: object) -> SessionStatus:
         with self._lock:
@@ -34,7 +39,12 @@ class SessionBoard:
             status = replace(current, **changes)  # type: ignore[arg-type]
             self._by_broker[broker] = status
             self._changed.notify_all()
-            return status
+        for listener in self.listeners:
+            try:
+                listener(status)
+            except Exception:
+                log.exception("session status listener %r failed", listener)
+        return status
 
     def get(self, broker: str) -> SessionStatus | None:
         with self._lock:

@@ -26,6 +26,7 @@ from toms.persistence.tables import (
     ClOrdIdRow,
     ExecutionRow,
     FillRow,
+    IdempotencyRow,
     OrderRow,
     OutboxRow,
     RoutedOrderRow,
@@ -404,6 +405,19 @@ class AuditLog:
         )
         return list(self._s.scalars(q))
 
+    def of_types(
+        self, entity_type: str, event_types: Sequence[str], entity_ids: set[str]
+    ) -> list[AuditEventRow]:
+        """Events of these types for these entities, oldest first."""
+        q = select(AuditEventRow).where(
+            AuditEventRow.entity_type == entity_type,
+            AuditEventRow.event_type.in_(list(event_types)),
+        )
+        if len(entity_ids) <= 500:  # beyond that, one scan beats a giant IN list
+            q = q.where(AuditEventRow.entity_id.in_(sorted(entity_ids)))
+        rows = self._s.scalars(q.order_by(AuditEventRow.seq))
+        return [r for r in rows if r.entity_id in entity_ids]
+
     def since(self, seq: int, limit: int = 10_000) -> list[AuditEventRow]:
         q = select(AuditEventRow).where(AuditEventRow.seq > seq).order_by(AuditEventRow.seq)
         return list(self._s.scalars(q.limit(limit)))
@@ -435,3 +449,22 @@ class Outbox:
         row = self._s.get(OutboxRow, outbox_id)
         if row is not None:
             row.sent_at = at
+
+
+class IdempotencyKeys:
+    """Idempotency keys of API requests, per user (see ``IdempotencyRow``)."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def get(self, user: str, key: str) -> IdempotencyRow | None:
+        return self._s.get(IdempotencyRow, (user, key))
+
+    def claim(self, user: str, key: str, fingerprint: str, at: datetime) -> None:
+        self._s.add(IdempotencyRow(user_name=user, key=key, fingerprint=fingerprint, created_at=at))
+
+    def answer(self, user: str, key: str, status_code: int, response: dict[str, Any]) -> None:
+        row = self._s.get(IdempotencyRow, (user, key))
+        if row is None:
+            raise UnknownOrder(f"no idempotency key {key!r} for {user}")
+        row.status_code, row.response = status_code, response

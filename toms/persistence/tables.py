@@ -294,3 +294,19 @@ class PendingLossRow(Base):
     account_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     symbol: Mapped[str] = mapped_column(String(32), primary_key=True)
     losses: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+
+
+class IdempotencyRow(Base):
+    """An API request that changed state, by the client's idempotency key.
+
+    Claimed in the same transaction as the change it caused, so a retried request can never
+    apply twice; the response is stored right after, and replayed to every retry.
+    """
+
+    __tablename__ = "idempotency_keys"
+    user_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))  # sha256 of method, path and body
+    created_at: Mapped[datetime]
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response: Mapped[dict[str, object] | None] = mapped_column(JSON)

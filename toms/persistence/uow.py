@@ -13,6 +13,7 @@ from toms.persistence.repositories import (
     AuditLog,
     BlockRepository,
     ExecutionLog,
+    IdempotencyKeys,
     OrderRepository,
     Outbox,
     RoutedOrderRepository,
@@ -45,6 +46,7 @@ class SqlUnitOfWork:
         self.outbox = Outbox(s)
         self.allocations = AllocationRepository(s)
         self.ledger = TaxLedgerRepository(s)
+        self.idempotency = IdempotencyKeys(s)
         return self
 
     def commit(self) -> None:

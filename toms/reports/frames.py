@@ -148,6 +148,22 @@ def to_csv_text(df: pd.DataFrame) -> str:
     return str(out.to_csv(index=False))
 
 
+def to_records(df: pd.DataFrame) -> list[dict[str, object]]:
+    """The frame as JSON-ready rows: Decimals as exact strings, missing values as null."""
+    rows: list[dict[str, object]] = []
+    for record in df.to_dict("records"):
+        rows.append({str(k): _json_cell(v) for k, v in record.items()})
+    return rows
+
+
+def _json_cell(value: object) -> object:
+    if _is_missing(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    return _plain(value)
+
+
 def write_csv(frames: Mapping[str, pd.DataFrame], directory: Path) -> list[Path]:
     """Write each frame to ``<directory>/<name>.csv``; returns the paths written."""
     directory.mkdir(parents=True, exist_ok=True)

@@ -107,22 +107,7 @@ class ComplianceGate:
     ) -> BlockCheckResult:
         """Check every account of the block in one vectorised pass; raise if it may not go."""
         uow = tx.uow
-        trades = [
-            ProposedTrade(
-                o.account_id,
-                o.symbol,
-                o.side,
-                o.quantity - o.filled_quantity,
-                routed.order_type,
-                routed.limit_price,
-                routed.stop_price,
-                o.locate_id,
-                o.order_id,
-            )
-            for o in orders
-        ]
-        snapshots = {o.account_id: self.snapshot(uow, o.account_id, now) for o in orders}
-        checked = check_block(trades, snapshots, self.rulebook)
+        checked = self.preview_block_route(uow, orders, routed, now)
         stopped: list[str] = []
         warned: list[str] = []
         for order, row in zip(orders, checked.rows, strict=True):
@@ -163,6 +148,28 @@ class ComplianceGate:
                 checked,
             )
         return checked
+
+
+    def preview_block_route(
+        self, uow: UnitOfWork, orders: list[Order], routed: RoutedOrder, now: datetime
+    ) -> BlockCheckResult:
+        """What routing these orders on ``routed``'s terms would get, without recording it."""
+        trades = [
+            ProposedTrade(
+                o.account_id,
+                o.symbol,
+                o.side,
+                o.quantity - o.filled_quantity,
+                routed.order_type,
+                routed.limit_price,
+                routed.stop_price,
+                o.locate_id,
+                o.order_id,
+            )
+            for o in orders
+        ]
+        snapshots = {o.account_id: self.snapshot(uow, o.account_id, now) for o in orders}
+        return check_block(trades, snapshots, self.rulebook)
 
 
 def override_order(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from toms.domain.errors import UnknownOrder
@@ -23,6 +25,16 @@ class Context:
     gateways: dict[str, BrokerGateway] = field(default_factory=dict)
     sinks: list[EventSink] = field(default_factory=list)
     compliance: Any = None  # toms.services.compliance_gate.ComplianceGate, set by the app
+    _local: threading.local = field(default_factory=threading.local, repr=False)
+
+    @property
+    def claim(self) -> RequestClaim | None:
+        """The idempotency key the next commit on this thread must record (API requests)."""
+        return getattr(self._local, "claim", None)
+
+    @claim.setter
+    def claim(self, value: RequestClaim | None) -> None:
+        self._local.claim = value
 
     def gateway(self, broker: str) -> BrokerGateway:
         try:
@@ -33,17 +45,33 @@ class Context:
             ) from None
 
 
+@dataclass(frozen=True, slots=True)
+class RequestClaim:
+    """A client's idempotency key, recorded atomically with the change its request makes."""
+
+    user: str
+    key: str
+    fingerprint: str
+    at: datetime
+
+
 class Transaction:
     """A unit of work plus actions to run once it is durable (sending FIX, publishing)."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, ctx: Context | None = None) -> None:
         self.uow = uow
+        self.ctx = ctx
         self.after_commit: list[Callable[[], object]] = []
         self.committed = False
 
     def commit(self) -> None:
+        claim = self.ctx.claim if self.ctx is not None else None
+        if claim is not None:
+            self.uow.idempotency.claim(claim.user, claim.key, claim.fingerprint, claim.at)
         self.uow.commit()
         self.committed = True
+        if claim is not None and self.ctx is not None:
+            self.ctx.claim = None
 
 
 @contextmanager
@@ -54,9 +82,9 @@ def transaction(ctx: Context) -> Iterator[Transaction]:
     order that is not stored, and the event stream never shows an uncommitted change.
     """
     with ctx.uow() as uow:
-        tx = Transaction(uow)
+        tx = Transaction(uow, ctx)
         yield tx
-    events = [_event_dict(row) for row in uow.committed_events]
+    events = [event_dict(row) for row in uow.committed_events]
     uow.committed_events.clear()
     if events:
         for sink in ctx.sinks:
@@ -69,7 +97,8 @@ def transaction(ctx: Context) -> Iterator[Transaction]:
             action()
 
 
-def _event_dict(row: Any) -> dict[str, object]:
+def event_dict(row: Any) -> dict[str, object]:
+    """An audit row as the event stream and the API show it."""
     return {
         "seq": row.seq,
         "type": row.event_type,

@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
+from toms.compliance import BlockCheckResult
 from toms.domain.blocks import Block
 from toms.domain.errors import InvalidOrder, InvalidTransition, UnknownOrder
 from toms.domain.events import DomainEvent, OrderStatusChanged, OrderSubmitted, RoutedOrderSent
@@ -34,6 +35,7 @@ from toms.services.block_progress import check_compatible, check_route_terms
 from toms.services.compliance_gate import override_order
 from toms.services.context import Context, Transaction, transaction
 from toms.services.ports import BrokerGateway, GatewayUnavailable
+from toms.services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -186,25 +188,10 @@ def route_block(
     with transaction(ctx) as tx:
         block = tx.uow.blocks.require(BlockId(block_id))
         orders = [tx.uow.orders.require(i) for i in block.order_ids]
-        qty = quantity if quantity is not None else block.quantity
-        if qty > block.quantity:
-            raise InvalidOrder(f"route quantity {qty} exceeds block quantity {block.quantity}")
-        routed = RoutedOrder(
-            routed_order_id=RoutedOrderId(ctx.ids.new("RO")),
-            block_id=block.block_id,
-            broker=BrokerId(broker),
-            symbol=block.symbol,
-            side=block.side,
-            order_type=order_type,
-            order_qty=qty,
-            cl_ord_id=ClOrdId(ctx.ids.new("C")),
-            created_at=now,
-            limit_price=limit_price,
-            stop_price=stop_price,
-            time_in_force=time_in_force,
-            expire_date=expire_date,
-        )
-        check_route_terms(orders, routed)
+        routed = _routed_for(
+            ctx, block, orders, now, broker, order_type, limit_price, stop_price,
+            time_in_force, expire_date, quantity,
+        )  # fmt: skip
         if ctx.compliance is not None:
             ctx.compliance.check_block_route(
                 tx, block, orders, routed, user, now, acknowledged=acknowledge_warnings
@@ -225,6 +212,73 @@ def route_block(
         tx.commit()
         tx.after_commit.append(lambda: _send(ctx, outbox.id, lambda: gateway.send_new(routed)))
         return routed
+
+
+def preview_route(
+    ctx: Context,
+    uow: UnitOfWork,
+    block_id: str,
+    *,
+    broker: str,
+    order_type: OrderType,
+    limit_price: Decimal | None = None,
+    stop_price: Decimal | None = None,
+    time_in_force: TimeInForce = TimeInForce.DAY,
+    expire_date: date | None = None,
+    quantity: Decimal | None = None,
+) -> BlockCheckResult | None:
+    """The order ticket's what-if: the route's terms checked, compliance run, nothing stored.
+
+    Raises what ``route_block`` would raise for bad terms; None when compliance is off.
+    """
+    ctx.gateway(broker)
+    block = uow.blocks.require(BlockId(block_id))
+    orders = [uow.orders.require(i) for i in block.order_ids]
+    now = ctx.clock.now()
+    routed = _routed_for(
+        ctx, block, orders, now, broker, order_type, limit_price, stop_price,
+        time_in_force, expire_date, quantity,
+    )  # fmt: skip
+    if ctx.compliance is None:
+        return None
+    result: BlockCheckResult = ctx.compliance.preview_block_route(uow, orders, routed, now)
+    return result
+
+
+def _routed_for(
+    ctx: Context,
+    block: Block,
+    orders: list[Order],
+    now: datetime,
+    broker: str,
+    order_type: OrderType,
+    limit_price: Decimal | None,
+    stop_price: Decimal | None,
+    time_in_force: TimeInForce,
+    expire_date: date | None,
+    quantity: Decimal | None,
+) -> RoutedOrder:
+    """The broker order a route would send, its terms checked against the PM orders."""
+    qty = quantity if quantity is not None else block.quantity
+    if qty > block.quantity:
+        raise InvalidOrder(f"route quantity {qty} exceeds block quantity {block.quantity}")
+    routed = RoutedOrder(
+        routed_order_id=RoutedOrderId(ctx.ids.new("RO")),
+        block_id=block.block_id,
+        broker=BrokerId(broker),
+        symbol=block.symbol,
+        side=block.side,
+        order_type=order_type,
+        order_qty=qty,
+        cl_ord_id=ClOrdId(ctx.ids.new("C")),
+        created_at=now,
+        limit_price=limit_price,
+        stop_price=stop_price,
+        time_in_force=time_in_force,
+        expire_date=expire_date,
+    )
+    check_route_terms(orders, routed)
+    return routed
 
 
 def cancel_routed(ctx: Context, routed_order_id: str, user: str) -> RoutedOrder:

@@ -19,6 +19,7 @@ class UnitOfWork(Protocol):
     outbox: Any
     allocations: Any
     ledger: Any
+    idempotency: Any
     committed_events: list[Any]
 
     def __enter__(self) -> Self: ...

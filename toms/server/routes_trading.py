@@ -1,0 +1,309 @@
+"""Trader and operations work: blocks, routing, cancel/replace, fills, allocation, prices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from toms.app import set_price
+from toms.domain.blocks import Block
+from toms.domain.routed_order import RoutedOrder
+from toms.server.api import (
+    KeyDep,
+    NotFound,
+    PrintDep,
+    ServerState,
+    StateDep,
+    UserDep,
+    canonical,
+)
+from toms.server.auth import User
+from toms.server.routes_orders import _split
+from toms.server.schemas import (
+    AllocateRequest,
+    BlockMemberRequest,
+    BlockRequest,
+    PriceRequest,
+    ReplaceRequest,
+    RouteRequest,
+)
+from toms.server.views import Json, allocation_view, block_view, fill_view, routed_view
+from toms.services import booking, trading
+from toms.services.unit_of_work import UnitOfWork
+
+router = APIRouter(tags=["trading"])
+
+
+def _block_json(uow: UnitOfWork, block: Block) -> Json:
+    routed = [r for r in (uow.routed.get(i) for i in block.routed_order_ids) if r is not None]
+    view = block_view(block, routed)
+    view["routed_orders"] = [routed_view(r) for r in routed]
+    return view
+
+
+def _render_block(s: ServerState, status: int) -> Any:
+    def render(block: Block) -> tuple[int, Json]:
+        return status, canonical(s.read(lambda uow: _block_json(uow, block)))
+
+    return render
+
+
+def _render_routed(status: int) -> Any:
+    return lambda r: (status, canonical(routed_view(r)))
+
+
+# ── blocks ────────────────────────────────────────────────────────────────────────────
+@router.post("/blocks", status_code=201)
+def create_block(
+    body: BlockRequest,
+    user: User = UserDep,
+    s: ServerState = StateDep,
+    key: str | None = KeyDep,
+    fp: str = PrintDep,
+) -> JSONResponse:
+    """Group accepted PM orders (same security and side, identical terms) into a block."""
+    user.require("trader", "build blocks")
+    act = lambda: trading.create_block(s.oms.ctx, list(body.order_ids), user.name)  # noqa: E731
+    return s.write(user, key, fp, act, _render_block(s, 201))
+
+
+@router.post("/blocks/{block_id}/orders")
+def add_to_block(
+    block_id: str,
+    body: BlockMemberRequest,
+    user: User = UserDep,
+    s: ServerState = StateDep,
+    key: str | None = KeyDep,
+    fp: str = PrintDep,
+) -> JSONResponse:
+    user.require("trader", "change blocks")
+    act = lambda: trading.add_to_block(s.oms.ctx, block_id, body.order_id, user.name)  # noqa: E731
+    return s.write(user, key, fp, act, _render_block(s, 200))
+
+
+@router.delete("/blocks/{block_id}/orders/{order_id}")
+def remove_from_block(
+    block_id: str,
+    order_id: str,
+    user: User = UserDep,
+    s: ServerState = StateDep,
+    key: str | None = KeyDep,
+    fp: str = PrintDep,
+) -> JSONResponse:
+    user.require("trader", "change blocks")
+    act = lambda: trading.remove_from_block(s.oms.ctx, block_id, order_id, user.name)  # noqa: E731
+    return s.write(user, key, fp, act, _render_block(s, 200))
+
+
+@router.get("/blocks")
+def list_blocks(
+    status: str | None = None,
+    symbol: str | None = None,
+    user: User = UserDep,
+    s: ServerState = StateDep,
+) -> list[Json]:
+    def query(uow: UnitOfWork) -> list[Json]:
+        blocks = uow.blocks.list(_split(status))
+        return [_block_json(uow, b) for b in blocks if symbol is None or b.symbol == symbol]
+
+    return s.read(query)
+
+
+@router.get("/blocks/{block_id}")
+def get_block(block_id: str, user: User = UserDep, s: ServerState = StateDep) -> Json:
+    """A block with its routed orders, fills and allocations."""
+
+    def query(uow: UnitOfWork) -> Json:
+        block = uow.blocks.get(block_id)
+        if block is None:
+            raise NotFound(f"no block {block_id}")
+        view = _block_json(uow, block)
+        routed = [uow.routed.get(i) for i in block.routed_order_ids]
+        view["fills"] = [fill_view(f, r) for r in routed if r for f in r.fills]
+        view["allocations"] = _allocations(uow, block_id)
+        return view
+
+    return s.read(query)
+
+
+@router.post("/blocks/{block_id}/route/check")
+def check_route(
+    block_id: str, body: RouteRequest, user: User = UserDep, s: ServerState = StateDep
+) -> Json:
+    """The order ticket's what-if: compliance per account and the block's headroom."""
+    user.require("trader", "route")
+    terms = body.model_dump(exclude={"acknowledge_warnings"})
+    result = s.read(lambda uow: trading.preview_route(s.oms.ctx, uow, block_id, **terms))
+    if result is None:
+        return {"verdict": "pass", "headroom": None, "rows": [], "note": "compliance is off"}
+    return canonical(result.to_dict())
+
+
+@router.post("/blocks/{block_id}/route", status_code=201)
+def route_block(
+    block_id: str,
+    body: RouteRequest,
+    user: User = UserDep,
+    s: ServerState = StateDep,
+    key: str | None = KeyDep,
+    fp: str = PrintDep,
+) -> JSONResponse:
+    """Send the block to a broker as one FIX order (after the block compliance check)."""
+    user.require("trader", "route orders")
+
+    def act() -> RoutedOrder:
+        return trading.route_block(s.oms.ctx, block_id, user=user.name, **body.model_dump())
+
+    return s.write(user, key, fp, act, _render_routed(201))
+
+
+@router.post("/blocks/{block_id}/allocate", status_code=201)
+def allocate(
+    block_id: str,
+    body: AllocateRequest,
+    user: User = UserDep,
+    s: ServerState = StateDep,
+    key: str | None = KeyDep,
+    fp: str = PrintDep,
+) -> JSONResponse:
+    """Book a done block to its accounts at one average price, relieving tax lots."""
+    user.require("operations", "allocate")
+
+    def act() -> Any:
+        return booking.allocate_block(
+            s.oms.ctx, block_id, user.name, sorted(user.roles), **body.model_dump()
+        )
+
+    def render(_record: Any) -> tuple[int, Json]:
+        return 201, canonical({"block_id": block_id, "allocations": s.read(_allocations, block_id)})
+
+    return s.write(user, key, fp, act, render)
+
+
+# ── routed (broker) orders ────────────────────────────────────────────────────────────
+@router.get("/routed")
+def list_routed(
+    status: str | None = None,
+    broker: str | None = None,
+    symbol: str | None = None,
+    block_id: str | None = None,
+    ids: str | None = None,
+    user: User = UserDep,
+    s: ServerState = StateDep,
+) -> list[Json]:
+    """Broker orders; ``ids`` (comma-separated) fetches a batch, e.g. after events."""
+
+    def query(uow: UnitOfWork) -> list[Json]:
+        statuses = _split(status)
+        out = []
+        for rid in _split(ids) or uow.routed.list_ids(statuses):
+            r = uow.routed.get(rid)
+            if r is None or (statuses and r.status.value not in statuses):
+                continue
+            if (broker or r.broker) == r.broker and (symbol or r.symbol) == r.symbol:
+                if (block_id or r.block_id) == r.block_id:
+                    out.append(routed_view(r))
+        return out
+
+    return s.read(query)
+
+
+@router.get("/routed/{routed_order_id}")
+def get_routed(routed_order_id: str, user: User = UserDep, s: ServerState = StateDep) -> Json:
+    def query(uow: UnitOfWork) -> Json:
+        r = uow.routed.get(routed_order_id)
+        if r is None:
+            raise NotFound(f"no routed order {routed_order_id}")
+        view = routed_view(r)
+        view["fills"] = [fill_view(f, r) for f in r.fills]
+        return view
+
+    return s.read(query)
+
+
+@router.post("/routed/{routed_order_id}/cancel")
+def cancel(
+    routed_order_id: str,
+    user: User = UserDep,
+    s: ServerState = StateDep,
+    key: str | None = KeyDep,
+    fp: str = PrintDep,
+) -> JSONResponse:
+    """Ask the broker to cancel: the order shows pending_cancel until it answers."""
+    user.require("trader", "cancel orders")
+    act = lambda: trading.cancel_routed(s.oms.ctx, routed_order_id, user.name)  # noqa: E731
+    return s.write(user, key, fp, act, _render_routed(202))
+
+
+@router.post("/routed/{routed_order_id}/replace")
+def replace(
+    routed_order_id: str,
+    body: ReplaceRequest,
+    user: User = UserDep,
+    s: ServerState = StateDep,
+    key: str | None = KeyDep,
+    fp: str = PrintDep,
+) -> JSONResponse:
+    """Ask the broker to change quantity or price: pending_replace until it answers."""
+    user.require("trader", "replace orders")
+
+    def act() -> RoutedOrder:
+        return trading.replace_routed(s.oms.ctx, routed_order_id, user.name, **body.model_dump())
+
+    return s.write(user, key, fp, act, _render_routed(202))
+
+
+# ── fills, allocations, market data ───────────────────────────────────────────────────
+@router.get("/fills")
+def list_fills(
+    block_id: str | None = None,
+    routed_order_id: str | None = None,
+    user: User = UserDep,
+    s: ServerState = StateDep,
+) -> list[Json]:
+    def query(uow: UnitOfWork) -> list[Json]:
+        if routed_order_id is not None:
+            ids = [routed_order_id]
+        elif block_id is not None:
+            block = uow.blocks.get(block_id)
+            ids = list(block.routed_order_ids) if block else []
+        else:
+            ids = uow.routed.list_ids()
+        routed = [r for r in (uow.routed.get(i) for i in ids) if r is not None]
+        fills = [fill_view(f, r) for r in routed for f in r.fills]
+        return sorted(fills, key=lambda f: f["executed_at"])
+
+    return s.read(query)
+
+
+@router.get("/allocations")
+def list_allocations(
+    block_id: str | None = None, user: User = UserDep, s: ServerState = StateDep
+) -> list[Json]:
+    return s.read(_allocations, block_id)
+
+
+def _allocations(uow: UnitOfWork, block_id: str | None) -> list[Json]:
+    rows = uow.allocations.for_block(block_id) if block_id else uow.allocations.all()
+    return [allocation_view(r, uow.allocations.legs(r.alloc_id)) for r in rows]
+
+
+@router.put("/securities/{symbol}/price")
+def put_price(
+    symbol: str,
+    body: PriceRequest,
+    user: User = UserDep,
+    s: ServerState = StateDep,
+    key: str | None = KeyDep,
+    fp: str = PrintDep,
+) -> JSONResponse:
+    """Record a last price (market data: compliance and TCA use it)."""
+    user.require("operations", "set prices")
+    if s.read(lambda uow: uow.securities.get(symbol)) is None:
+        raise NotFound(f"unknown security {symbol!r}")
+    act = lambda: set_price(s.oms.ctx, symbol, body.price)  # noqa: E731
+    return s.write(
+        user, key, fp, act, lambda _r: (200, {"symbol": symbol, "last_price": str(body.price)})
+    )
