@@ -260,9 +260,7 @@ class _Day:
         trader = self.desk.trader1
         for name, keys, broker, order_type, prices in plan:
             block = trader.create_block([self.r.orders[k]["order_id"] for k in keys])
-            routed = trader.route(
-                block["block_id"], broker=broker, order_type=order_type, **prices
-            )
+            routed = trader.route(block["block_id"], broker=broker, order_type=order_type, **prices)
             self.r.blocks[name], self.r.routed[name] = block["block_id"], routed["routed_order_id"]
             terms = " ".join(prices.values())
             self.say(
@@ -343,6 +341,8 @@ class _Day:
             )
         self.say("       realized gains by account and holding term (after wash sales)")
         for row in ops.report("gains_summary")["rows"]:
+            if not row["lots"]:
+                continue
             gain = _money(Decimal(row["reportable_gain"]))
             self.say(f"         {row['account']:<7} {row['term']:<11} {gain:>12}")
         self.r.summary = self.server.oms.read(summarise)
@@ -363,8 +363,10 @@ class _Day:
         trader = self.desk.trader1
         rid, bid = self.r.routed[name], self.r.blocks[name]
         self.desk.wait(
-            lambda: trader.routed(rid)["status"] == status
-            and trader.block(bid)["status"] != BlockStatus.ROUTED.value,
+            lambda: (
+                trader.routed(rid)["status"] == status
+                and trader.block(bid)["status"] != BlockStatus.ROUTED.value
+            ),
             f"{name} to be {status}",
         )
 

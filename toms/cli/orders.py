@@ -88,14 +88,22 @@ def parse_row(row: dict[str, str]) -> dict[str, Any]:
         "symbol": clean["symbol"].upper(),
         "side": _choice(clean["side"].lower(), Side, "side"),
         "quantity": _decimal(clean["quantity"], "quantity"),
-        "order_type": _choice(clean.get("order_type", "market").lower() or "market", OrderType, "order_type"),
-        "time_in_force": _choice(clean.get("time_in_force", "day").lower() or "day", TimeInForce, "time_in_force"),
+        "order_type": _choice(
+            clean.get("order_type", "market").lower() or "market", OrderType, "order_type"
+        ),
+        "time_in_force": _choice(
+            clean.get("time_in_force", "day").lower() or "day", TimeInForce, "time_in_force"
+        ),
         "note": clean.get("note", ""),
     }
     for name in ("limit_price", "stop_price"):
         if clean.get(name):
             body[name] = _decimal(clean[name], name)
-    needs = {"limit": ("limit_price",), "stop": ("stop_price",), "stop_limit": ("limit_price", "stop_price")}
+    needs = {
+        "limit": ("limit_price",),
+        "stop": ("stop_price",),
+        "stop_limit": ("limit_price", "stop_price"),
+    }
     for name in needs.get(body["order_type"], ()):
         if name not in body:
             raise RowError(f"a {body['order_type']} order needs {name}")
@@ -176,11 +184,19 @@ def run_import(args: argparse.Namespace) -> int:
             table(
                 ["line", "account", "symbol", "side", "quantity", "result", "order", "detail"],
                 [
-                    [r["line"], r["account"], r["symbol"], r["side"], r["quantity"], r["result"],
-                     r.get("order_id", ""), r.get("detail", "")]
+                    [
+                        r["line"],
+                        r["account"],
+                        r["symbol"],
+                        r["side"],
+                        r["quantity"],
+                        r["result"],
+                        r.get("order_id", ""),
+                        r.get("detail", ""),
+                    ]
                     for r in results
                 ],
-            )  # fmt: skip
+            )
         )
         counts: dict[str, int] = {}
         for r in results:
@@ -239,8 +255,7 @@ def _compliance_detail(order: dict[str, Any]) -> str:
 
 def _check_table(result: dict[str, Any]) -> str:
     rows = [
-        [r["rule_id"], r["status"], r["headroom"], r["message"]]
-        for r in result.get("results", [])
+        [r["rule_id"], r["status"], r["headroom"], r["message"]] for r in result.get("results", [])
     ]
     head = f"verdict {result.get('verdict')}  headroom {result.get('headroom')}\n"
     return head + table(["rule", "status", "headroom", "message"], rows)

@@ -37,23 +37,22 @@ def register(subparsers: Any) -> None:
 
 
 def targets_from(pairs: list[str], path: Path | None) -> dict[str, str]:
-    rows: list[tuple[str, str]] = []
-    for pair in pairs:
-        symbol, sep, weight = pair.partition("=")
-        if not sep:
-            raise SystemExit(f"toms: error: --target {pair!r}: expected SYMBOL=WEIGHT")
-        rows.append((symbol, weight))
+    bad = [pair for pair in pairs if "=" not in pair]
+    if bad:
+        raise SystemExit(f"toms: error: --target {bad[0]!r}: expected SYMBOL=WEIGHT")
+    rows = [(symbol, weight) for symbol, _, weight in (p.partition("=") for p in pairs)]
     if path is not None:
         with path.open(encoding="utf-8-sig", newline="") as fh:
-            for line in csv.DictReader(fh):
-                rows.append((line.get("symbol", ""), line.get("weight", "")))
+            rows += [(r.get("symbol", ""), r.get("weight", "")) for r in csv.DictReader(fh)]
     targets: dict[str, str] = {}
     for symbol, weight in rows:
         symbol = symbol.strip().upper()
         try:
             value = Decimal(weight.strip().rstrip("%"))
         except InvalidOperation:
-            raise SystemExit(f"toms: error: weight {weight!r} of {symbol} is not a number") from None
+            raise SystemExit(
+                f"toms: error: weight {weight!r} of {symbol} is not a number"
+            ) from None
         if weight.strip().endswith("%"):
             value /= 100
         if not symbol or symbol in targets:
@@ -79,17 +78,35 @@ def run(args: argparse.Namespace) -> int:
     for p in result["proposed"]:
         order = submitted.get(p["symbol"], {})
         rows.append(
-            [p["symbol"], p["side"], p["quantity"], p["price"], p["notional"],
-             p["current_weight"], p["target_weight"],
-             order.get("status", "proposed"), order.get("order_id", ""),
-             _compliance_detail(order) if order else ""]
-        )  # fmt: skip
+            [
+                p["symbol"],
+                p["side"],
+                p["quantity"],
+                p["price"],
+                p["notional"],
+                p["current_weight"],
+                p["target_weight"],
+                order.get("status", "proposed"),
+                order.get("order_id", ""),
+                _compliance_detail(order) if order else "",
+            ]
+        )
     print(
         table(
-            ["symbol", "side", "quantity", "price", "notional", "weight now", "target",
-             "status", "order", "compliance"],
+            [
+                "symbol",
+                "side",
+                "quantity",
+                "price",
+                "notional",
+                "weight now",
+                "target",
+                "status",
+                "order",
+                "compliance",
+            ],
             rows,
-        )  # fmt: skip
+        )
     )
     if not rows:
         print("already at target (within one lot): no orders")

@@ -1,17 +1,18 @@
 """Target weights -> orders, sized in whole lots, never spending cash the account lacks.
 
 NAV is cash plus every holding at its last price. Each named symbol's target quantity is
-``weight * NAV * (1 - cash_buffer) / price``, rounded down to the security's lot size; the
-order is the difference from what the account holds. A target of zero sells the whole
+``weight * NAV * (1 - cash_buffer) / price``; the order is the difference from what the
+account holds, rounded toward zero to whole lots (so a position within a lot of its
+target does not trade). A target of zero sells the whole
 position (odd lots included). Holdings the PM does not name are left as they are. Buys are
-sized after sells, and cut back (largest first, by whole lots) if the cash after sells
-would not pay for them.
+sized after sells and, if the cash after sells would not pay for them all, scaled down by
+one common factor (in whole lots) until it does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, Decimal
 
 from toms.domain.errors import InvalidOrder
@@ -74,12 +75,9 @@ def rebalance(
     buys: list[ProposedOrder] = []
     for symbol, weight in sorted(targets.items()):
         h = holdings[symbol]
-        target_qty = _whole_lots(weight * investable / h.price, h.lot_size)
-        delta = target_qty - h.quantity
-        if weight == 0 and h.quantity > 0:
-            delta = -h.quantity
-        elif abs(delta) < h.lot_size:
-            continue
+        delta = weight * investable / h.price - h.quantity
+        if weight == 0:
+            delta = -h.quantity  # sell out, odd lots included
         else:
             delta = _whole_lots(abs(delta), h.lot_size) * (1 if delta > 0 else -1)
         if delta == 0:
@@ -100,28 +98,16 @@ def rebalance(
 def _afford(
     buys: list[ProposedOrder], holdings: Mapping[str, Holding], spendable: Decimal
 ) -> list[ProposedOrder]:
+    """Scale every buy down by the same factor, in whole lots, when cash falls short."""
     needed = sum((o.notional for o in buys), ZERO)
-    trimmed = sorted(buys, key=lambda o: o.notional, reverse=True)
-    i = 0
-    while needed > spendable and trimmed:
-        o = trimmed[i % len(trimmed)]
-        lot = holdings[o.symbol].lot_size
-        if o.quantity >= lot:
-            cut = ProposedOrder(
-                o.symbol,
-                o.side,
-                o.quantity - lot,
-                o.price,
-                o.current_weight,
-                o.target_weight,
-            )
-            trimmed[i % len(trimmed)] = cut
-            needed -= lot * o.price
-        i += 1
-        if all(t.quantity < holdings[t.symbol].lot_size for t in trimmed):
-            break
-    kept = [o for o in trimmed if o.quantity > 0]
-    return sorted(kept, key=lambda o: o.symbol)
+    if needed <= spendable:
+        return buys
+    factor = max(spendable, ZERO) / needed
+    scaled = [
+        replace(o, quantity=_whole_lots(o.quantity * factor, holdings[o.symbol].lot_size))
+        for o in buys
+    ]
+    return [o for o in scaled if o.quantity > 0]
 
 
 def _whole_lots(quantity: Decimal, lot_size: Decimal) -> Decimal:

@@ -150,10 +150,7 @@ def to_csv_text(df: pd.DataFrame) -> str:
 
 def to_records(df: pd.DataFrame) -> list[dict[str, object]]:
     """The frame as JSON-ready rows: Decimals as exact strings, missing values as null."""
-    rows: list[dict[str, object]] = []
-    for record in df.to_dict("records"):
-        rows.append({str(k): _json_cell(v) for k, v in record.items()})
-    return rows
+    return [{str(k): _json_cell(v) for k, v in r.items()} for r in df.to_dict("records")]
 
 
 def _json_cell(value: object) -> object:

@@ -204,7 +204,9 @@ def _plan(uow: UnitOfWork, body: RebalanceRequest) -> RebalancePlan:
         if security is None:
             raise NotFound(f"unknown security {symbol!r}")
         price = prices.get(Symbol(symbol)) or Decimal(0)
-        holdings[symbol] = Holding(symbol, quantities.get(symbol, Decimal(0)), price, security.lot_size)
+        holdings[symbol] = Holding(
+            symbol, quantities.get(symbol, Decimal(0)), price, security.lot_size
+        )
     return rebalance(account.cash, holdings, body.targets, body.cash_buffer)
 
 
@@ -276,4 +278,3 @@ def _split(value: str | None) -> list[str] | None:
     if value is None:
         return None
     return [v.strip() for v in value.split(",") if v.strip()]
-

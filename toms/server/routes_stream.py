@@ -3,16 +3,17 @@ reference data, and who the caller is."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
+from toms.domain.errors import TomsError
 from toms.domain.ids import Symbol
 from toms.server.api import NotFound, ServerState, StateDep, UserDep
-from toms.domain.errors import TomsError
 from toms.server.auth import User
-from toms.server.event_hub import SubscriberTooSlow
+from toms.server.event_hub import Subscriber, SubscriberTooSlow
 from toms.server.views import Json, account_view, plain, security_view, session_view
 from toms.services.context import event_dict
 from toms.services.unit_of_work import UnitOfWork
@@ -58,6 +59,18 @@ async def stream(ws: WebSocket, since: int = 0, token: str | None = None) -> Non
         return
     await ws.accept()
     sub = s.hub.subscribe()
+    sender = asyncio.create_task(_send_events(ws, s, sub, since))
+    receiver = asyncio.create_task(_until_closed(ws))  # notices the client leaving at once
+    try:
+        await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        s.hub.unsubscribe(sub)
+        for task in (sender, receiver):
+            task.cancel()
+        await asyncio.gather(sender, receiver, return_exceptions=True)
+
+
+async def _send_events(ws: WebSocket, s: ServerState, sub: Subscriber, since: int) -> None:
     last = since
     try:
         await ws.send_json({"events": [_session_event(x) for x in _sessions(s)]})
@@ -74,8 +87,11 @@ async def stream(ws: WebSocket, since: int = 0, token: str | None = None) -> Non
         await ws.close(code=CLOSE_TOO_SLOW, reason=f"{exc}; resume with since={last}")
     except WebSocketDisconnect:
         pass
-    finally:
-        s.hub.unsubscribe(sub)
+
+
+async def _until_closed(ws: WebSocket) -> None:
+    while (await ws.receive())["type"] != "websocket.disconnect":
+        pass  # clients send nothing; anything they do send is ignored
 
 
 @router.get("/sessions")
@@ -123,9 +139,7 @@ def positions(account_id: str, user: User = UserDep, s: ServerState = StateDep) 
                 "symbol": sym,
                 "quantity": plain(qty),
                 "price": plain(prices.get(Symbol(sym))),
-                "market_value": plain(qty * prices[Symbol(sym)])
-                if Symbol(sym) in prices
-                else None,
+                "market_value": plain(qty * prices[Symbol(sym)]) if Symbol(sym) in prices else None,
             }
             for sym, qty in sorted(held.items())
         ]

@@ -202,9 +202,9 @@ def list_routed(
             r = uow.routed.get(rid)
             if r is None or (statuses and r.status.value not in statuses):
                 continue
-            if (broker or r.broker) == r.broker and (symbol or r.symbol) == r.symbol:
-                if (block_id or r.block_id) == r.block_id:
-                    out.append(routed_view(r))
+            wanted = (broker or r.broker, symbol or r.symbol, block_id or r.block_id)
+            if wanted == (r.broker, r.symbol, r.block_id):
+                out.append(routed_view(r))
         return out
 
     return s.read(query)

@@ -79,12 +79,11 @@ class OmsServer:
                 port=self.port,
                 log_level="warning",
                 ws_ping_interval=20,
+                timeout_graceful_shutdown=5,
                 lifespan="off",
             )
             self._server = uvicorn.Server(config)
-            self._thread = threading.Thread(
-                target=self._server.run, name="toms-http", daemon=True
-            )
+            self._thread = threading.Thread(target=self._server.run, name="toms-http", daemon=True)
             self._thread.start()
             if not _wait(lambda: self._server is not None and self._server.started):
                 raise TomsError(f"the HTTP server did not start on {self.host}:{self.port}")

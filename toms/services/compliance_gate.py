@@ -149,7 +149,6 @@ class ComplianceGate:
             )
         return checked
 
-
     def preview_block_route(
         self, uow: UnitOfWork, orders: list[Order], routed: RoutedOrder, now: datetime
     ) -> BlockCheckResult:

@@ -202,7 +202,9 @@ def route_block(
         for order in orders:
             _set_status(tx, order, OrderStatus.WORKING, user, now, f"routed to {broker}")
         tx.uow.audit.append(
-            RoutedOrderSent(now, routed.routed_order_id, routed.cl_ord_id, block.block_id, qty),
+            RoutedOrderSent(
+                now, routed.routed_order_id, routed.cl_ord_id, block.block_id, routed.order_qty
+            ),
             entity_type="routed_order",
             entity_id=routed.routed_order_id,
             actor=user,
