@@ -13,11 +13,12 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Header, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from toms.app import Oms
 from toms.domain.errors import (
@@ -80,12 +81,14 @@ def state(request: Request) -> ServerState:
     return s
 
 
-def current_user(request: Request) -> User:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer":
-        token = ""
-    return state(request).auth.user_for(token.strip() or None)
+BEARER = HTTPBearer(auto_error=False, description="the API token of a [[users]] entry")
+
+
+def current_user(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)],
+) -> User:
+    return state(request).auth.user_for(credentials.credentials if credentials else None)
 
 
 async def fingerprint(request: Request) -> str:
@@ -95,8 +98,16 @@ async def fingerprint(request: Request) -> str:
     return digest.hexdigest()
 
 
-def idempotency_key(request: Request) -> str | None:
-    return request.headers.get(IDEMPOTENCY_HEADER)
+def idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias=IDEMPOTENCY_HEADER,
+            description="retries with the same key replay the first answer; never applied twice",
+        ),
+    ] = None,
+) -> str | None:
+    return key
 
 
 UserDep = Depends(current_user)
