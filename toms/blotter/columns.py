@@ -93,15 +93,15 @@ ORDERS = TableSpec(
     columns=(
         _id("Order", "order_id"),
         _text("Account", "account_id"),
+        _text("Symbol", "symbol"),
         _upper("Side", "side"),
         _qty("Qty", "quantity"),
-        _text("Symbol", "symbol"),
+        _label("Status", "status"),
+        Column("Compliance", compliance_text, tooltip=compliance_tooltip, width=240),
         _label("Type", "order_type"),
         _price("Limit", "limit_price"),
         _price("Stop", "stop_price"),
         _upper("TIF", "time_in_force"),
-        _label("Status", "status"),
-        Column("Compliance", compliance_text, tooltip=compliance_tooltip, width=240),
         _id("Block", "block_id"),
         _qty("Filled", "filled_quantity"),
         _time("Created", "created_at"),
@@ -161,23 +161,23 @@ ROUTED = TableSpec(
     key="routed_order_id",
     columns=(
         _id("Routed", "routed_order_id"),
-        _id("Block", "block_id"),
-        _text("Broker", "broker"),
         _text("Symbol", "symbol"),
         _upper("Side", "side"),
+        _text("Broker", "broker"),
         _label("Type", "order_type"),
         _qty("Qty", "quantity"),
         _price("Limit", "limit_price"),
         _price("Stop", "stop_price"),
         _upper("TIF", "time_in_force"),
         Column("Status", _status, width=120),
-        Column("Pending", _pending, width=150),
         _qty("Filled", "filled_quantity"),
         _qty("Leaves", "leaves_quantity"),
         _price("Avg price", "avg_price"),
         _progress("filled_quantity", "quantity"),
         _time("Last fill", "last_fill_at"),
-        Column("Broker text", _field("note"), tooltip=_field("note"), width=260),
+        Column("Pending", _pending, width=150),
+        Column("Broker text", _field("note"), tooltip=_field("note"), width=300),
+        _id("Block", "block_id"),
         _id("ClOrdID", "cl_ord_id"),
     ),
 )
@@ -259,3 +259,8 @@ SESSIONS = TableSpec(
     ),
     state_of=session_state,
 )
+
+
+def column_of(spec: TableSpec, title: str) -> int:
+    """A column's number by its title (views and tests need not count)."""
+    return [c.title for c in spec.columns].index(title)

@@ -37,6 +37,8 @@ class RecordFilter(QSortFilterProxyModel):
         super().__init__(parent)
         self._model = source
         self.criteria = Criteria()
+        self._accepted: dict[int, tuple[Record, bool]] = {}
+        self._everything = True
         self.setSourceModel(source)
         self.setDynamicSortFilter(True)  # rows leave and join the filter as they change
 
@@ -47,6 +49,8 @@ class RecordFilter(QSortFilterProxyModel):
     def set_criteria(self, criteria: Criteria) -> None:
         if criteria != self.criteria:
             self.criteria = criteria
+            self._everything = criteria.empty
+            self._accepted.clear()
             self.invalidateRowsFilter()
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -57,11 +61,17 @@ class RecordFilter(QSortFilterProxyModel):
         source_row: int,
         source_parent: QModelIndex | QPersistentModelIndex,
     ) -> bool:
-        c = self.criteria
-        if c.empty:
+        if self._everything:
             return True
         record = self._model.record(source_row)
-        return self.accepts(record, source_row)
+        cached = self._accepted.get(id(record))
+        if cached is not None and cached[0] is record:
+            return cached[1]  # re-sorts re-filter every row: remember each record's answer
+        answer = self.accepts(record, source_row)
+        if len(self._accepted) > 2 * self._model.rowCount() + 1000:
+            self._accepted.clear()  # answers for records since replaced
+        self._accepted[id(record)] = (record, answer)
+        return answer
 
     def accepts(self, record: Record, row: int) -> bool:
         c = self.criteria
