@@ -22,6 +22,7 @@ import importlib.util
 import logging
 import os
 import platform
+import sys
 import tempfile
 import threading
 import time
@@ -43,6 +44,7 @@ _spec = importlib.util.spec_from_file_location(
 assert _spec is not None
 assert _spec.loader is not None
 roundtrip: Any = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = roundtrip  # its dataclasses look their module up by name
 _spec.loader.exec_module(roundtrip)
 
 
