@@ -275,3 +275,17 @@ def test_the_stream_replays_from_since_then_goes_live(live_sqlite: Live) -> None
     stored = [e["seq"] for e in got if e["seq"] is not None]
     assert stored == sorted(stored) and stored[0] == middle + 1
     assert {e["type"] for e in got if e["seq"] is None} == {"SessionStatusChanged"}
+
+
+def test_batch_reads_by_ids(live_sqlite: Live) -> None:
+    """What a client does after a batch of events: fetch just the entities they named."""
+    pm, trader = live_sqlite.client("pm-growth"), live_sqlite.client("trader1")
+    a, b, c = (pm.submit_order(**IBM_BUY) for _ in range(3))
+    got = trader.orders(ids=f"{a['order_id']},{c['order_id']},NOPE")
+    assert [o["order_id"] for o in got] == [a["order_id"], c["order_id"]]
+    assert trader.orders(ids=a["order_id"], status="blocked") == []
+    b1, b2 = trader.create_block([a["order_id"]]), trader.create_block([b["order_id"]])
+    assert [x["block_id"] for x in trader.blocks(ids=b2["block_id"])] == [b2["block_id"]]
+    assert {x["block_id"] for x in trader.blocks()} == {b1["block_id"], b2["block_id"]}
+    # a PM's batch read never shows another PM's orders
+    assert live_sqlite.client("pm-alpha").orders(ids=a["order_id"]) == []

@@ -34,7 +34,6 @@ from toms.client import ApiClient, ApiError
 ORDER, BLOCK, ROUTED_ORDER = "order", "block", "routed_order"
 FETCH_DELAY_MS = 30  # gather a burst of events into one read
 RETRY_DELAY_MS = 1000
-BULK = 20  # beyond this many dirty orders or blocks, re-read the whole list
 IDS_PER_READ = 200
 
 
@@ -209,10 +208,7 @@ class BlotterSync(QObject):
 
     def _read_routed(self, ids: list[str], stamp: int) -> None:
         def read(c: ApiClient) -> list[Record]:
-            out: list[Record] = []
-            for i in range(0, len(ids), IDS_PER_READ):
-                out.extend(c.get("/routed", ids=",".join(ids[i : i + IDS_PER_READ])))
-            return out
+            return _batched(lambda **q: c.get("/routed", **q), ids)
 
         def done(records: list[Record]) -> None:
             self.apply_routed(records)
@@ -221,12 +217,15 @@ class BlotterSync(QObject):
         self.connection.call(read, done, self._retry(ROUTED_ORDER, ids))
 
     def _read_blocks(self, ids: list[str], stamp: int) -> None:
-        bulk = len(ids) > BULK
+        selected = self.selected_block
 
         def read(c: ApiClient) -> list[Record]:
-            if bulk:
-                return c.blocks()
-            return [b for b in (_maybe(c.block, i) for i in ids) if b is not None]
+            records = _batched(c.blocks, ids)
+            if selected in ids:  # the selected block's fills and allocations come with it
+                detail = _maybe(c.block, selected)
+                records = [r for r in records if r["block_id"] != selected]
+                records += [detail] if detail is not None else []
+            return records
 
         def done(records: list[Record]) -> None:
             self._apply(BLOCK, self.blocks, records, stamp)
@@ -241,12 +240,8 @@ class BlotterSync(QObject):
         self.connection.call(read, done, self._retry(BLOCK, ids))
 
     def _read_orders(self, ids: list[str], stamp: int) -> None:
-        bulk = len(ids) > BULK
-
         def read(c: ApiClient) -> list[Record]:
-            if bulk:
-                return c.orders()
-            return [o for o in (_maybe(c.order, i) for i in ids) if o is not None]
+            return _batched(c.orders, ids)
 
         def done(records: list[Record]) -> None:
             self._apply(ORDER, self.orders, records, stamp)
@@ -343,6 +338,14 @@ class BlotterSync(QObject):
 
     def _failed(self, what: str) -> Callable[[BaseException], None]:
         return lambda exc: self.message.emit("error", f"could not read {what}: {error_text(exc)}")
+
+
+def _batched(read: Callable[..., list[Record]], ids: list[str]) -> list[Record]:
+    """The entities named by ``ids``, a few hundred per request (``GET ...?ids=``)."""
+    out: list[Record] = []
+    for i in range(0, len(ids), IDS_PER_READ):
+        out.extend(read(ids=",".join(ids[i : i + IDS_PER_READ])))
+    return out
 
 
 def _maybe(read: Callable[[str], Record], entity_id: str) -> Record | None:

@@ -82,17 +82,29 @@ def list_orders(
     symbol: str | None = None,
     side: str | None = None,
     block_id: str | None = None,
+    ids: str | None = None,
     user: User = UserDep,
     s: ServerState = StateDep,
 ) -> list[Json]:
-    """Orders, oldest first. ``status`` takes a comma-separated list. PMs see their own."""
+    """Orders, oldest first. ``status`` and ``ids`` take comma-separated lists (``ids``
+    fetches a batch, e.g. the orders a batch of events named). PMs see their own."""
     statuses = _split(status)
 
     def query(uow: UnitOfWork) -> list[Json]:
+        if ids is not None:
+            found = (uow.orders.get(i) for i in _split(ids) or [])
+            candidates = [o for o in found if o is not None]
+        else:
+            candidates = uow.orders.list(
+                account_id=account_id, statuses=statuses, block_id=block_id
+            )
         orders = [
             o
-            for o in uow.orders.list(account_id=account_id, statuses=statuses, block_id=block_id)
-            if (symbol is None or o.symbol == symbol)
+            for o in candidates
+            if (account_id is None or o.account_id == account_id)
+            and (statuses is None or o.status.value in statuses)
+            and (block_id is None or o.block_id == block_id)
+            and (symbol is None or o.symbol == symbol)
             and (side is None or o.side.value == side)
             and user.sees_account(o.account_id)
         ]

@@ -101,12 +101,24 @@ def remove_from_block(
 def list_blocks(
     status: str | None = None,
     symbol: str | None = None,
+    ids: str | None = None,
     user: User = UserDep,
     s: ServerState = StateDep,
 ) -> list[Json]:
+    """Blocks with their routed orders; ``status`` and ``ids`` take comma-separated lists."""
+    statuses = _split(status)
+
     def query(uow: UnitOfWork) -> list[Json]:
-        blocks = uow.blocks.list(_split(status))
-        return [_block_json(uow, b) for b in blocks if symbol is None or b.symbol == symbol]
+        if ids is not None:
+            blocks = [b for b in (uow.blocks.get(i) for i in _split(ids) or []) if b is not None]
+        else:
+            blocks = uow.blocks.list(statuses)
+        return [
+            _block_json(uow, b)
+            for b in blocks
+            if (symbol is None or b.symbol == symbol)
+            and (statuses is None or b.status.value in statuses)
+        ]
 
     return s.read(query)
 
