@@ -46,15 +46,16 @@ class Live:
         self.broker.set_price(symbol, Decimal(price))
 
 
-def start_live(tmp_path: Path, database_url: str | None = None, partial_fills: int = 2) -> Live:
+def start_live(
+    tmp_path: Path,
+    database_url: str | None = None,
+    partial_fills: int = 2,
+    matching: MatchingConfig | None = None,
+) -> Live:
     base = load_settings()
+    matching = matching or MatchingConfig(fill_policy=FillPolicy(partial_fills=partial_fills))
     broker = SimulatedBroker(
-        BrokerConfig(
-            port=0,
-            data_dir=tmp_path / "sim",
-            prices=dict(base.prices),
-            matching=MatchingConfig(fill_policy=FillPolicy(partial_fills=partial_fills)),
-        )
+        BrokerConfig(port=0, data_dir=tmp_path / "sim", prices=dict(base.prices), matching=matching)
     )
     broker.start()
     settings = demo_settings(tmp_path / "oms", broker.port, base)

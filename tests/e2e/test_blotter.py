@@ -22,16 +22,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PyQt6.QtCore import QPoint, Qt
 from PyQt6.QtWidgets import QWidget
 
-from tests.e2e.conftest import WAIT, Live, stop_live
+from tests.e2e.conftest import WAIT, Live, start_live, stop_live
 from toms.blotter.columns import ORDERS, ROUTED, column_of
 from toms.blotter.main_window import MainWindow
 from toms.blotter.ticket import RouteTicket
 from toms.blotter.views import BlotterTable
-from toms.client import ApiClient, EventStream
-from toms.config import load_settings
-from toms.demo import demo_settings
+from toms.client import ApiClient
 from toms.server.server import OmsServer
-from toms.simulator.acceptor import BrokerConfig, SimulatedBroker
 from toms.simulator.matching import FillPolicy, MatchingConfig
 
 pytestmark = [pytest.mark.qt, pytest.mark.fix]
@@ -47,33 +44,12 @@ SCENARIOS = {"XOM": "cancel_reject", "TLT": "reject_new"}
 
 def start_desk(tmp_path: Path) -> Live:
     """``start_live`` with a broker that refuses XOM cancels and TLT orders."""
-    base = load_settings()
-    broker = SimulatedBroker(
-        BrokerConfig(
-            port=0,
-            data_dir=tmp_path / "sim",
-            prices=dict(base.prices),
-            matching=MatchingConfig(
-                fill_policy=FillPolicy(partial_fills=3),
-                send_pending_acks=True,
-                symbol_scenarios=SCENARIOS,
-            ),
-        )
+    matching = MatchingConfig(
+        fill_policy=FillPolicy(partial_fills=3),
+        send_pending_acks=True,
+        symbol_scenarios=SCENARIOS,
     )
-    broker.start()
-    settings = demo_settings(tmp_path / "oms", broker.port, base)
-    server = OmsServer(settings)
-    try:
-        server.start()
-        for name in ("SIM", "SIM42"):
-            assert server.oms.fix.wait_logged_on(name, WAIT), f"{name} did not log on"
-    except BaseException:
-        server.stop()
-        broker.stop()
-        raise
-    clients = {u.name: ApiClient(server.url, u.token) for u in settings.users}
-    stream = EventStream(server.url, "demo-viewer-token").start()
-    return Live(server, broker, settings, clients, stream)
+    return start_live(tmp_path, matching=matching)
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ from toms.domain.errors import (
 from toms.server.auth import Authenticator, Forbidden, Unauthenticated, User
 from toms.server.event_hub import EventHub
 from toms.services.compliance_gate import AcknowledgementRequired, ComplianceBlocked, NotAuthorised
-from toms.services.context import RequestClaim
+from toms.services.context import Context, RequestClaim
 from toms.services.engine import EngineStopped
 from toms.services.idempotency import AnswerLost, KeyReused, run_once
 
@@ -112,8 +112,37 @@ def idempotency_key(
 
 UserDep = Depends(current_user)
 StateDep = Depends(state)
-KeyDep = Depends(idempotency_key)
-PrintDep = Depends(fingerprint)
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """A request that changes state: who asks, and what makes a retry the same request."""
+
+    user: User
+    state: ServerState
+    key: str | None
+    fingerprint: str
+
+    @property
+    def ctx(self) -> Context:
+        return self.state.oms.ctx
+
+    def run(
+        self, action: Callable[[], T], render: Callable[[T], tuple[int, dict[str, Any]]]
+    ) -> JSONResponse:
+        return self.state.write(self.user, self.key, self.fingerprint, action, render)
+
+
+def write_request(
+    user: User = UserDep,
+    s: ServerState = StateDep,
+    key: str | None = Depends(idempotency_key),
+    fp: str = Depends(fingerprint),
+) -> Write:
+    return Write(user, s, key, fp)
+
+
+WriteDep = Depends(write_request)
 
 # Each error the OMS raises on purpose, as an HTTP status. The first match wins.
 ERROR_STATUS: tuple[tuple[type[Exception], int], ...] = (

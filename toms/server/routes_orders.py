@@ -13,12 +13,12 @@ from toms.domain.orders import Order
 from toms.domain.values import OrderType
 from toms.portfolio.rebalance import Holding, RebalancePlan, rebalance
 from toms.server.api import (
-    KeyDep,
     NotFound,
-    PrintDep,
     ServerState,
     StateDep,
     UserDep,
+    Write,
+    WriteDep,
     canonical,
 )
 from toms.server.auth import User
@@ -33,19 +33,16 @@ router = APIRouter(tags=["orders"])
 @router.post("/orders", status_code=201)
 def submit_order(
     body: OrderRequest,
-    user: User = UserDep,
-    s: ServerState = StateDep,
-    key: str | None = KeyDep,
-    fp: str = PrintDep,
+    w: Write = WriteDep,
 ) -> JSONResponse:
     """Submit a PM order; pre-trade compliance runs at once (status accepted or blocked)."""
-    user.require("pm", "submit orders")
-    user.require_account(body.account_id)
+    w.user.require("pm", "submit orders")
+    w.user.require_account(body.account_id)
 
     def act() -> Order:
-        return trading.submit_order(s.oms.ctx, user=user.name, **body.model_dump())
+        return trading.submit_order(w.ctx, user=w.user.name, **body.model_dump())
 
-    return s.write(user, key, fp, act, lambda o: (201, canonical(_with_compliance(s, o))))
+    return w.run(act, lambda o: (201, canonical(_with_compliance(w.state, o))))
 
 
 @router.post("/orders/check")
@@ -143,38 +140,32 @@ def get_order(order_id: str, user: User = UserDep, s: ServerState = StateDep) ->
 def override(
     order_id: str,
     body: OverrideRequest,
-    user: User = UserDep,
-    s: ServerState = StateDep,
-    key: str | None = KeyDep,
-    fp: str = PrintDep,
+    w: Write = WriteDep,
 ) -> JSONResponse:
     """Compliance releases a blocked order for the rules that block it, with a reason."""
-    user.require("compliance", "override compliance")
+    w.user.require("compliance", "override compliance")
 
     def act() -> Order:
         return trading.override_compliance(
-            s.oms.ctx, order_id, user.name, sorted(user.roles), body.reason
+            w.ctx, order_id, w.user.name, sorted(w.user.roles), body.reason
         )
 
-    return s.write(user, key, fp, act, lambda o: (200, canonical(_with_compliance(s, o))))
+    return w.run(act, lambda o: (200, canonical(_with_compliance(w.state, o))))
 
 
 @router.post("/rebalance")
 def rebalance_account(
     body: RebalanceRequest,
-    user: User = UserDep,
-    s: ServerState = StateDep,
-    key: str | None = KeyDep,
-    fp: str = PrintDep,
+    w: Write = WriteDep,
 ) -> JSONResponse:
     """Target weights -> whole-lot orders; each is submitted and compliance-checked
     unless ``dry_run``. Symbols held but not named are left as they are."""
-    user.require("pm", "rebalance")
-    user.require_account(body.account_id)
-    ctx = s.oms.ctx
+    w.user.require("pm", "rebalance")
+    w.user.require_account(body.account_id)
+    ctx = w.ctx
 
     def plan() -> RebalancePlan:
-        return s.read(_plan, body)
+        return w.state.read(_plan, body)
 
     if body.dry_run:
         return JSONResponse(canonical(_plan_view(plan(), [])))
@@ -189,7 +180,7 @@ def rebalance_account(
                 side=o.side,
                 quantity=o.quantity,
                 order_type=OrderType.MARKET,
-                user=user.name,
+                user=w.user.name,
                 note=f"rebalance to {o.target_weight:%}",
             )
             for o in p.orders
@@ -199,7 +190,7 @@ def rebalance_account(
     def render(result: tuple[RebalancePlan, list[Order]]) -> tuple[int, Json]:
         return 200, canonical(_plan_view(*result))
 
-    return s.write(user, key, fp, act, render)
+    return w.run(act, render)
 
 
 def _plan(uow: UnitOfWork, body: RebalanceRequest) -> RebalancePlan:

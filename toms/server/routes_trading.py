@@ -11,12 +11,12 @@ from toms.app import set_price
 from toms.domain.blocks import Block
 from toms.domain.routed_order import RoutedOrder
 from toms.server.api import (
-    KeyDep,
     NotFound,
-    PrintDep,
     ServerState,
     StateDep,
     UserDep,
+    Write,
+    WriteDep,
     canonical,
 )
 from toms.server.auth import User
@@ -58,43 +58,34 @@ def _render_routed(status: int) -> Any:
 @router.post("/blocks", status_code=201)
 def create_block(
     body: BlockRequest,
-    user: User = UserDep,
-    s: ServerState = StateDep,
-    key: str | None = KeyDep,
-    fp: str = PrintDep,
+    w: Write = WriteDep,
 ) -> JSONResponse:
     """Group accepted PM orders (same security and side, identical terms) into a block."""
-    user.require("trader", "build blocks")
-    act = lambda: trading.create_block(s.oms.ctx, list(body.order_ids), user.name)  # noqa: E731
-    return s.write(user, key, fp, act, _render_block(s, 201))
+    w.user.require("trader", "build blocks")
+    act = lambda: trading.create_block(w.ctx, list(body.order_ids), w.user.name)  # noqa: E731
+    return w.run(act, _render_block(w.state, 201))
 
 
 @router.post("/blocks/{block_id}/orders")
 def add_to_block(
     block_id: str,
     body: BlockMemberRequest,
-    user: User = UserDep,
-    s: ServerState = StateDep,
-    key: str | None = KeyDep,
-    fp: str = PrintDep,
+    w: Write = WriteDep,
 ) -> JSONResponse:
-    user.require("trader", "change blocks")
-    act = lambda: trading.add_to_block(s.oms.ctx, block_id, body.order_id, user.name)  # noqa: E731
-    return s.write(user, key, fp, act, _render_block(s, 200))
+    w.user.require("trader", "change blocks")
+    act = lambda: trading.add_to_block(w.ctx, block_id, body.order_id, w.user.name)  # noqa: E731
+    return w.run(act, _render_block(w.state, 200))
 
 
 @router.delete("/blocks/{block_id}/orders/{order_id}")
 def remove_from_block(
     block_id: str,
     order_id: str,
-    user: User = UserDep,
-    s: ServerState = StateDep,
-    key: str | None = KeyDep,
-    fp: str = PrintDep,
+    w: Write = WriteDep,
 ) -> JSONResponse:
-    user.require("trader", "change blocks")
-    act = lambda: trading.remove_from_block(s.oms.ctx, block_id, order_id, user.name)  # noqa: E731
-    return s.write(user, key, fp, act, _render_block(s, 200))
+    w.user.require("trader", "change blocks")
+    act = lambda: trading.remove_from_block(w.ctx, block_id, order_id, w.user.name)  # noqa: E731
+    return w.run(act, _render_block(w.state, 200))
 
 
 @router.get("/blocks")
@@ -157,41 +148,37 @@ def check_route(
 def route_block(
     block_id: str,
     body: RouteRequest,
-    user: User = UserDep,
-    s: ServerState = StateDep,
-    key: str | None = KeyDep,
-    fp: str = PrintDep,
+    w: Write = WriteDep,
 ) -> JSONResponse:
     """Send the block to a broker as one FIX order (after the block compliance check)."""
-    user.require("trader", "route orders")
+    w.user.require("trader", "route orders")
 
     def act() -> RoutedOrder:
-        return trading.route_block(s.oms.ctx, block_id, user=user.name, **body.model_dump())
+        return trading.route_block(w.ctx, block_id, user=w.user.name, **body.model_dump())
 
-    return s.write(user, key, fp, act, _render_routed(201))
+    return w.run(act, _render_routed(201))
 
 
 @router.post("/blocks/{block_id}/allocate", status_code=201)
 def allocate(
     block_id: str,
     body: AllocateRequest,
-    user: User = UserDep,
-    s: ServerState = StateDep,
-    key: str | None = KeyDep,
-    fp: str = PrintDep,
+    w: Write = WriteDep,
 ) -> JSONResponse:
     """Book a done block to its accounts at one average price, relieving tax lots."""
-    user.require("operations", "allocate")
+    w.user.require("operations", "allocate")
 
     def act() -> Any:
         return booking.allocate_block(
-            s.oms.ctx, block_id, user.name, sorted(user.roles), **body.model_dump()
+            w.ctx, block_id, w.user.name, sorted(w.user.roles), **body.model_dump()
         )
 
     def render(_record: Any) -> tuple[int, Json]:
-        return 201, canonical({"block_id": block_id, "allocations": s.read(_allocations, block_id)})
+        return 201, canonical(
+            {"block_id": block_id, "allocations": w.state.read(_allocations, block_id)}
+        )
 
-    return s.write(user, key, fp, act, render)
+    return w.run(act, render)
 
 
 # ── routed (broker) orders ────────────────────────────────────────────────────────────
@@ -238,33 +225,27 @@ def get_routed(routed_order_id: str, user: User = UserDep, s: ServerState = Stat
 @router.post("/routed/{routed_order_id}/cancel")
 def cancel(
     routed_order_id: str,
-    user: User = UserDep,
-    s: ServerState = StateDep,
-    key: str | None = KeyDep,
-    fp: str = PrintDep,
+    w: Write = WriteDep,
 ) -> JSONResponse:
     """Ask the broker to cancel: the order shows pending_cancel until it answers."""
-    user.require("trader", "cancel orders")
-    act = lambda: trading.cancel_routed(s.oms.ctx, routed_order_id, user.name)  # noqa: E731
-    return s.write(user, key, fp, act, _render_routed(202))
+    w.user.require("trader", "cancel orders")
+    act = lambda: trading.cancel_routed(w.ctx, routed_order_id, w.user.name)  # noqa: E731
+    return w.run(act, _render_routed(202))
 
 
 @router.post("/routed/{routed_order_id}/replace")
 def replace(
     routed_order_id: str,
     body: ReplaceRequest,
-    user: User = UserDep,
-    s: ServerState = StateDep,
-    key: str | None = KeyDep,
-    fp: str = PrintDep,
+    w: Write = WriteDep,
 ) -> JSONResponse:
     """Ask the broker to change quantity or price: pending_replace until it answers."""
-    user.require("trader", "replace orders")
+    w.user.require("trader", "replace orders")
 
     def act() -> RoutedOrder:
-        return trading.replace_routed(s.oms.ctx, routed_order_id, user.name, **body.model_dump())
+        return trading.replace_routed(w.ctx, routed_order_id, w.user.name, **body.model_dump())
 
-    return s.write(user, key, fp, act, _render_routed(202))
+    return w.run(act, _render_routed(202))
 
 
 # ── fills, allocations, market data ───────────────────────────────────────────────────
@@ -306,16 +287,11 @@ def _allocations(uow: UnitOfWork, block_id: str | None) -> list[Json]:
 def put_price(
     symbol: str,
     body: PriceRequest,
-    user: User = UserDep,
-    s: ServerState = StateDep,
-    key: str | None = KeyDep,
-    fp: str = PrintDep,
+    w: Write = WriteDep,
 ) -> JSONResponse:
     """Record a last price (market data: compliance and TCA use it)."""
-    user.require("operations", "set prices")
-    if s.read(lambda uow: uow.securities.get(symbol)) is None:
+    w.user.require("operations", "set prices")
+    if w.state.read(lambda uow: uow.securities.get(symbol)) is None:
         raise NotFound(f"unknown security {symbol!r}")
-    act = lambda: set_price(s.oms.ctx, symbol, body.price)  # noqa: E731
-    return s.write(
-        user, key, fp, act, lambda _r: (200, {"symbol": symbol, "last_price": str(body.price)})
-    )
+    act = lambda: set_price(w.ctx, symbol, body.price)  # noqa: E731
+    return w.run(act, lambda _r: (200, {"symbol": symbol, "last_price": str(body.price)}))
