@@ -132,6 +132,7 @@ def run_demo(
         BrokerConfig(
             port=0,
             data_dir=data_dir / "sim-broker",
+            reset_on_logon=False,  # sequences persist, as at a real broker
             prices=dict(base.prices),
             matching=MatchingConfig(fill_policy=FillPolicy(partial_fills=3)),
         )

@@ -55,7 +55,13 @@ def start_live(
     base = load_settings()
     matching = matching or MatchingConfig(fill_policy=FillPolicy(partial_fills=partial_fills))
     broker = SimulatedBroker(
-        BrokerConfig(port=0, data_dir=tmp_path / "sim", prices=dict(base.prices), matching=matching)
+        BrokerConfig(
+            port=0,
+            data_dir=tmp_path / "sim",
+            reset_on_logon=False,  # like a real broker: a restarted OMS resumes its sequences
+            prices=dict(base.prices),
+            matching=matching,
+        )
     )
     broker.start()
     settings = demo_settings(tmp_path / "oms", broker.port, base)

@@ -381,6 +381,12 @@ def test_the_blotter_reconnects_and_resynchronises_after_a_server_restart(
     qtbot.waitUntil(lambda: w.sync.snapshots > snapshots, timeout=WAIT_MS)
     assert w.sync.orders.get(first) is not None  # the restarted server kept it
     assert any("reconnected" in line for line in activity(w))
+    # the restarted server's FIX sessions log back on (sequence numbers resumed) and the
+    # sessions panel says so
+    qtbot.waitUntil(
+        lambda: [r["logged_on"] for r in w.sync.sessions.records()] == [True, True],
+        timeout=WAIT_MS,
+    )
 
     # Work continues against the restarted server: new orders show up live, blocks build.
     second = submit(desk, "pm-growth", "GROWTH", "MSFT", "buy", "10")
