@@ -289,3 +289,22 @@ def test_batch_reads_by_ids(live_sqlite: Live) -> None:
     assert {x["block_id"] for x in trader.blocks()} == {b1["block_id"], b2["block_id"]}
     # a PM's batch read never shows another PM's orders
     assert live_sqlite.client("pm-alpha").orders(ids=a["order_id"]) == []
+
+
+def test_the_ticket_what_if_counts_compliance_overrides_like_the_route(live_sqlite: Live) -> None:
+    order = live_sqlite.client("pm-alpha").submit_order(
+        account_id="FAMILY", symbol="MSFT", side="buy", quantity="600"
+    )
+    assert order["status"] == "blocked"
+    blocking = set(order["compliance"]["blocking"])
+    live_sqlite.client("cco").override(order["order_id"], "IPS exception #17")
+    trader = live_sqlite.client("trader1")
+    block = trader.create_block([order["order_id"]])
+    check = trader.check_route(block["block_id"], broker="SIM", order_type="market")
+    (row,) = check["rows"]
+    assert check["checked_verdict"] == row["checked_verdict"] == "block"
+    assert set(row["overridden"]) == blocking and row["blocking"] == []
+    assert check["verdict"] == row["verdict"] != "block"
+    routed = trader.route(block["block_id"], broker="SIM", order_type="market",
+                          acknowledge_warnings=True)  # fmt: skip
+    assert routed["status"] == "pending_new"

@@ -24,7 +24,7 @@ from PyQt6.QtWidgets import QWidget
 
 from tests.e2e.conftest import WAIT, Live, start_live, stop_live
 from toms.blotter.columns import ORDERS, ROUTED, column_of
-from toms.blotter.main_window import MainWindow
+from toms.blotter.main_window import ORDER_STATES, MainWindow
 from toms.blotter.ticket import RouteTicket
 from toms.blotter.views import BlotterTable
 from toms.client import ApiClient
@@ -396,3 +396,61 @@ def test_the_blotter_reconnects_and_resynchronises_after_a_server_restart(
     qtbot.waitUntil(
         lambda: shows_what_the_server_records(w, desk.client("trader1")), timeout=WAIT_MS
     )
+
+
+def _window(qtbot: Any, desk: Live, token: str) -> MainWindow:
+    window = MainWindow(desk.url, token)
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    qtbot.waitUntil(lambda: window.sync.snapshots > 0 and bool(window.user), timeout=WAIT_MS)
+    return window
+
+
+def test_compliance_and_operations_do_their_part_of_the_day_from_their_blotters(
+    qtbot: Any, desk: Live, blotter: MainWindow
+) -> None:
+    """The demo's override and allocation, each from the blotter of the user whose role
+    allows it; the trader's blotter offers neither."""
+    cco, ops = _window(qtbot, desk, "demo-cco-token"), _window(qtbot, desk, "demo-ops1-token")
+    try:
+        assert not blotter.override_action.isVisible()
+        assert not blotter.allocate_action.isVisible()
+        assert cco.override_action.isVisible() and not cco.allocate_action.isVisible()
+        assert ops.allocate_action.isVisible() and not ops.override_action.isVisible()
+
+        # FAMILY buys 22% of its NAV in MSFT: blocked; the CCO releases it with a reason
+        oid = submit(desk, "pm-alpha", "FAMILY", "MSFT", "buy", "600")
+        qtbot.waitUntil(lambda: (cco.sync.orders.get(oid) or {}).get("status") == "blocked",
+                        timeout=WAIT_MS)  # fmt: skip
+        cco.orders_bar.state.setCurrentIndex(len(ORDER_STATES) - 1)  # all orders
+        click_rows(qtbot, cco.orders_table, [oid])
+        assert cco.override_action.isEnabled()
+        cco.override_selected("client-directed; IPS exception #17")
+        qtbot.waitUntil(lambda: (blotter.sync.orders.get(oid) or {}).get("status") == "accepted",
+                        timeout=WAIT_MS)  # fmt: skip
+        history = desk.client("viewer").order(oid)["history"]
+        assert any(h["type"] == "ComplianceOverridden" and h["actor"] == "cco" for h in history)
+
+        # the trader works it; operations allocate it once it is done
+        block_id = build_block(qtbot, blotter, [oid])
+        rid = route(qtbot, blotter, block_id, "market")
+        wait_routed(qtbot, blotter, rid, status="filled")
+        qtbot.waitUntil(lambda: (ops.sync.blocks.get(block_id) or {}).get("status") == "done",
+                        timeout=WAIT_MS)  # fmt: skip
+        click_rows(qtbot, ops.blocks_table, [block_id])
+        assert ops.allocate_action.isEnabled()
+        ops.allocate_selected("3.00")
+        qtbot.waitUntil(
+            lambda: (
+                (ops.sync.blocks.get(block_id) or {}).get("status") == "allocated"
+                and ops.sync.allocations.rowCount() == 1
+            ),
+            timeout=WAIT_MS,
+        )
+        leg = ops.sync.allocations.records()[0]
+        assert leg["account_id"] == "FAMILY"
+        assert Decimal(leg["quantity"]) == Decimal(600)
+    finally:
+        cco.shutdown()
+        ops.shutdown()

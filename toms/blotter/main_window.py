@@ -9,11 +9,13 @@ log, and the rows change when the server's events say they did.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from PyQt6.QtCore import QItemSelection, Qt
 from PyQt6.QtGui import QAction, QCloseEvent, QColor, QKeySequence
 from PyQt6.QtWidgets import (
+    QInputDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -151,6 +153,18 @@ class MainWindow(QMainWindow):
             "Replace…", "Ctrl+E", self.replace_selected, "change quantity or price at the broker"
         )
         bar.addSeparator()
+        # Shown only to users whose role allows them (see _show_user).
+        self.override_action = action(
+            "Override…", "Ctrl+O", self.override_selected,
+            "compliance: release the selected blocked order, with a reason",
+        )  # fmt: skip
+        self.allocate_action = action(
+            "Allocate…", "Ctrl+L", self.allocate_selected,
+            "operations: book the selected done block to its accounts",
+        )  # fmt: skip
+        for role_action in (self.override_action, self.allocate_action):
+            role_action.setVisible(False)
+        bar.addSeparator()
         self.refresh_action = action(
             "Refresh", "F5", self.sync.snapshot, "read everything again from the server"
         )
@@ -228,6 +242,8 @@ class MainWindow(QMainWindow):
         free = live and routed is not None and not routed.get("pending")
         self.cancel_action.setEnabled(free)
         self.replace_action.setEnabled(free)
+        self.override_action.setEnabled(len(orders) == 1 and orders[0].get("status") == "blocked")
+        self.allocate_action.setEnabled(block is not None and block.get("status") == "done")
 
     # ── actions ────────────────────────────────────────────────────────────────────
     def build_block(self) -> None:
@@ -316,6 +332,63 @@ class MainWindow(QMainWindow):
             "until the broker answers",
         )
 
+    def override_selected(self, reason: str | None = None) -> None:
+        """Compliance releases a blocked order; the reason goes into the audit trail."""
+        orders = self.orders_table.selected_records()
+        if len(orders) != 1 or orders[0].get("status") != "blocked":
+            self.report("error", "select one order blocked by compliance to override")
+            return
+        oid = str(orders[0]["order_id"])
+        if reason is None:
+            reason, ok = QInputDialog.getText(
+                self, "Override compliance", f"Reason for releasing {oid} (audited):"
+            )
+            if not ok:
+                return
+        if not reason.strip():
+            self.report("error", "an override needs a reason")
+            return
+        self.connection.call(
+            lambda c: c.override(oid, reason),
+            lambda order: self.report(
+                "info", f"{oid} overridden: now {label(order['status'])} ({reason})"
+            ),
+            self._failed(f"Override {oid}"),
+        )
+
+    def allocate_selected(self, commission: str | None = None) -> None:
+        """Operations book a done block pro rata at its average price, relieving lots."""
+        block = self.blocks_table.current_record()
+        if block is None or block.get("status") != "done":
+            self.report("error", "select a done block to allocate")
+            return
+        bid = str(block["block_id"])
+        if commission is None:
+            commission, ok = QInputDialog.getText(
+                self, "Allocate block", f"Commission for {bid}:", text="0.00"
+            )
+            if not ok:
+                return
+        try:
+            amount = Decimal(commission.strip() or "0")
+        except InvalidOperation:
+            self.report("error", f"commission {commission!r} is not a number")
+            return
+        if not amount.is_finite() or amount < 0:
+            self.report("error", "the commission must be zero or more")
+            return
+        self.connection.call(
+            lambda c: c.allocate(bid, commission=str(amount)),
+            lambda booked: self._allocated(bid, booked),
+            self._failed(f"Allocate {bid}"),
+        )
+
+    def _allocated(self, block_id: str, booked: Record) -> None:
+        legs = [leg for a in booked.get("allocations") or [] for leg in a.get("legs") or []]
+        shares = ", ".join(f"{g['account_id']} {g['quantity']}" for g in legs)
+        self.report("info", f"block {block_id} allocated: {shares}")
+        self.sync.select_block(block_id)
+
     def _failed(self, what: str) -> Any:
         return lambda exc: self.report("error", f"{what} refused: {error_text(exc)}")
 
@@ -357,6 +430,8 @@ class MainWindow(QMainWindow):
         self.user = me
         roles = ", ".join(me.get("roles") or [])
         self.user_label.setText(f"  {me.get('name')} ({roles})  ")
+        self.override_action.setVisible("compliance" in (me.get("roles") or []))
+        self.allocate_action.setVisible("operations" in (me.get("roles") or []))
         self.setWindowTitle(f"toms blotter — {me.get('name')} @ {self.server_url}")
 
     # ── shutdown ───────────────────────────────────────────────────────────────────

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from toms.app import set_price
+from toms.compliance.results import worst
 from toms.domain.blocks import Block
 from toms.domain.routed_order import RoutedOrder
 from toms.server.api import (
@@ -31,6 +32,7 @@ from toms.server.schemas import (
 )
 from toms.server.views import Json, allocation_view, block_view, fill_view, routed_view
 from toms.services import booking, trading
+from toms.services.compliance_gate import route_decision
 from toms.services.unit_of_work import UnitOfWork
 
 router = APIRouter(tags=["trading"])
@@ -135,13 +137,36 @@ def get_block(block_id: str, user: User = UserDep, s: ServerState = StateDep) ->
 def check_route(
     block_id: str, body: RouteRequest, user: User = UserDep, s: ServerState = StateDep
 ) -> Json:
-    """The order ticket's what-if: compliance per account and the block's headroom."""
+    """The order ticket's what-if: compliance per account and the block's headroom.
+
+    ``verdict`` (per row and overall) is what routing would meet: a blocking rule that
+    compliance overrode for that order no longer blocks; ``checked_verdict`` is the rules'
+    own answer. The route itself applies the same decision (``route_decision``)."""
     user.require("trader", "route")
     terms = body.model_dump(exclude={"acknowledge_warnings"})
-    result = s.read(lambda uow: trading.preview_route(s.oms.ctx, uow, block_id, **terms))
-    if result is None:
+
+    def query(uow: UnitOfWork) -> Json | None:
+        result = trading.preview_route(s.oms.ctx, uow, block_id, **terms)
+        if result is None:
+            return None
+        view = result.to_dict()
+        verdicts = []
+        for shown, row in zip(view["rows"], result.rows, strict=True):
+            decision = route_decision(uow, str(row.trade.order_id), row)
+            shown["checked_verdict"], shown["verdict"] = shown["verdict"], decision.verdict.value
+            shown.update(
+                blocking=list(decision.blocking),
+                overridden=list(decision.overridden),
+                warnings=list(decision.warnings),
+            )
+            verdicts.append(decision.verdict)
+        view["checked_verdict"], view["verdict"] = view["verdict"], worst(verdicts).value
+        return canonical(view)
+
+    checked = s.read(query)
+    if checked is None:
         return {"verdict": "pass", "headroom": None, "rows": [], "note": "compliance is off"}
-    return canonical(result.to_dict())
+    return checked
 
 
 @router.post("/blocks/{block_id}/route", status_code=201)

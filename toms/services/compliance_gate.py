@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from toms.compliance import (
     BlockCheckResult,
+    BlockRow,
     CheckResult,
     Override,
     PortfolioSnapshot,
@@ -127,16 +128,11 @@ class ComplianceGate:
                 recorded_at=now,
                 reason=f"route of block {block.block_id}",
             )
-            if row.verdict is Status.BLOCK and row.detail is not None:
-                overridden = set().union(
-                    *(o.rule_ids for o in stored_overrides(uow, order.order_id))
-                )
-                missing = [r.rule_id for r in row.detail.blocking if r.rule_id not in overridden]
-                if missing:
-                    stopped.append(f"{order.account_id}: {', '.join(missing)}")
-            warnings = [rule for rule, status in row.statuses if status is Status.WARN]
-            if warnings and not acknowledged:
-                warned.append(f"{order.account_id}: {', '.join(warnings)}")
+            decision = route_decision(uow, order.order_id, row)
+            if decision.blocking:
+                stopped.append(f"{order.account_id}: {', '.join(decision.blocking)}")
+            if decision.warnings and not acknowledged:
+                warned.append(f"{order.account_id}: {', '.join(decision.warnings)}")
         if stopped:
             raise ComplianceBlocked(
                 f"block {block.block_id} blocked by compliance ({'; '.join(stopped)})", checked
@@ -169,6 +165,34 @@ class ComplianceGate:
         ]
         snapshots = {o.account_id: self.snapshot(uow, o.account_id, now) for o in orders}
         return check_block(trades, snapshots, self.rulebook)
+
+
+@dataclass(frozen=True, slots=True)
+class RouteDecision:
+    """What one account's check means for a route: the blocking rules no compliance
+    override covers (they stop it), the overridden ones, and the warnings to acknowledge."""
+
+    blocking: tuple[str, ...]
+    overridden: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+    @property
+    def verdict(self) -> Status:
+        if self.blocking:
+            return Status.BLOCK
+        return Status.WARN if self.warnings else Status.PASS
+
+
+def route_decision(uow: UnitOfWork, order_id: str, row: BlockRow) -> RouteDecision:
+    blocking = [rule for rule, status in row.statuses if status is Status.BLOCK]
+    covered: set[str] = set()
+    if blocking:
+        covered = set().union(*(o.rule_ids for o in stored_overrides(uow, OrderId(order_id))))
+    return RouteDecision(
+        blocking=tuple(r for r in blocking if r not in covered),
+        overridden=tuple(r for r in blocking if r in covered),
+        warnings=tuple(rule for rule, status in row.statuses if status is Status.WARN),
+    )
 
 
 def override_order(
