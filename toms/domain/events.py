@@ -157,6 +157,38 @@ class StatusMismatch(RoutedOrderEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class StatusConfirmed(RoutedOrderEvent):
+    """An order status answer agrees with what toms holds: the question asked at logon
+    (``ReconciliationRequested``) has its answer in the audit trail too."""
+
+    exec_id: ExecId
+    status: RoutedStatus
+    cum_qty: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReconciled(RoutedOrderEvent):
+    """An order status answer showed a change toms had missed (the report announcing it
+    was lost, e.g. across a sequence reset) that is safe to apply: same CumQty, so no fill
+    is invented. The status change itself follows as ``RoutedOrderStatusChanged``."""
+
+    exec_id: ExecId
+    ours: str
+    theirs: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReconciliationRequested(RoutedOrderEvent):
+    """toms asked the broker for the order's status (35=H) when the session logged on, so
+    what happened while toms or the link was down is compared with what toms holds."""
+
+    broker: str
+    cl_ord_id: ClOrdId
+    status: RoutedStatus
+    cum_qty: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class OrderEvent(DomainEvent):
     order_id: OrderId
 

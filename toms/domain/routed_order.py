@@ -31,7 +31,9 @@ from toms.domain.events import (
     RoutedOrderReplaced,
     RoutedOrderRestated,
     RoutedOrderStatusChanged,
+    StatusConfirmed,
     StatusMismatch,
+    StatusReconciled,
 )
 from toms.domain.execution import CancelReject, CancelRejectTarget, ExecKind, ExecutionReport
 from toms.domain.execution import RoutedStatus as S
@@ -39,6 +41,7 @@ from toms.domain.ids import BlockId, BrokerId, ClOrdId, ExecId, RoutedOrderId, S
 from toms.domain.order_state import (
     PENDING_REQUEST,
     TERMINAL,
+    WORKING,
     LocalTrigger,
     allowed_next,
 )
@@ -494,14 +497,90 @@ class RoutedOrder:
         return RoutedOrderStatusChanged(at, self.routed_order_id, exec_id, kind, old, new, text)
 
     def _compare_status(self, report: ExecutionReport) -> list[DomainEvent]:
+        """An order status answer (ExecType I): applied when safe, else flagged.
+
+        A difference is applied only when it books nothing: the broker's CumQty equals
+        toms', its LeavesQty agrees, and the move is one a lost report could explain (an
+        acknowledgement, an end of the order, a replace or cancel that went through). Any
+        other difference, above all a CumQty that disagrees, is a ``StatusMismatch`` for
+        operations: a status answer carries no ExecID, so it can never become a fill.
+        """
         self.applied_exec_ids.add(report.exec_id)
         ours = f"{self.status.value} cum={self.cum_qty} leaves={self.leaves_qty}"
         theirs = f"{report.status.value} cum={report.cum_qty} leaves={report.leaves_qty}"
         if report.status is self.status and report.cum_qty == self.cum_qty:
-            return []
-        return [
-            StatusMismatch(report.transact_time, self.routed_order_id, report.exec_id, ours, theirs)
+            return [
+                StatusConfirmed(
+                    report.transact_time,
+                    self.routed_order_id,
+                    report.exec_id,
+                    self.status,
+                    self.cum_qty,
+                )
+            ]
+        order_qty = self._reconciled_qty(report)
+        if order_qty is None:
+            return [
+                StatusMismatch(
+                    report.transact_time, self.routed_order_id, report.exec_id, ours, theirs
+                )
+            ]
+        at = report.transact_time
+        events: list[DomainEvent] = [
+            StatusReconciled(at, self.routed_order_id, report.exec_id, ours, theirs)
         ]
+        pending = self.pending
+        if pending is not None:
+            if report.cl_ord_id == pending.cl_ord_id:
+                self._adopt(pending.cl_ord_id)
+                if pending.kind is RequestKind.REPLACE:
+                    self.limit_price = report.limit_price or pending.limit_price
+                    self.stop_price = report.stop_price or pending.stop_price
+            self.pending = None
+        self.order_qty = order_qty
+        if report.broker_order_id:
+            self.broker_order_id = report.broker_order_id
+        events.append(
+            self._move(report.status, at, report.exec_id, report.kind, "reconciled: " + theirs)
+        )
+        self.version += 1
+        return events
+
+    def _reconciled_qty(self, report: ExecutionReport) -> Decimal | None:
+        """The OrderQty after applying a status answer, or None when it must not apply."""
+        allowed = _RECONCILABLE.get(self.status, frozenset())
+        if report.status not in allowed or report.cum_qty != self.cum_qty:
+            return None
+        order_qty = self.order_qty
+        pending = self.pending
+        replaced = (
+            pending is not None
+            and pending.kind is RequestKind.REPLACE
+            and report.cl_ord_id == pending.cl_ord_id
+        )
+        if report.status in WORKING:
+            if self.status in PENDING_REQUEST and not replaced:
+                return None  # the request may still be on its way: its answer will come
+            if replaced:
+                assert pending is not None
+                order_qty = report.order_qty or pending.quantity or order_qty
+        if report.status is S.FILLED and self.cum_qty < order_qty:
+            return None
+        leaves = ZERO if report.status in _NOTHING_LEAVES else max(order_qty - self.cum_qty, ZERO)
+        return order_qty if report.leaves_qty == leaves else None
+
+
+# What a status answer may move an order to without any fill changing: the report that
+# announced the move was lost. REJECTED is never applied: brokers answer "unknown order"
+# with OrdStatus=Rejected, and an order toms routed and the broker forgot needs a human.
+_ENDS: Final = frozenset({S.CANCELED, S.EXPIRED, S.DONE_FOR_DAY})
+_RECONCILABLE: Final = {
+    S.PENDING_NEW: _ENDS | WORKING,
+    S.NEW: _ENDS,
+    S.PARTIALLY_FILLED: _ENDS,
+    S.PENDING_CANCEL: _ENDS | {S.FILLED},
+    S.PENDING_REPLACE: _ENDS | WORKING | {S.FILLED},
+}
 
 
 @dataclass(slots=True)

@@ -1,8 +1,16 @@
-"""The OMS's QuickFIX initiator: one session per configured broker."""
+"""The OMS's QuickFIX initiator: one session per configured broker.
+
+Each logon starts a reconciliation with that broker on the engine thread (outbox first,
+then an OrderStatusRequest per open order; ``toms.services.reconciliation``). It is
+submitted, not waited for: ``onLogon`` runs on the QuickFIX thread, which must return to
+process the broker's resent reports, and those must be applied before the status answers
+that follow them on the wire.
+"""
 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future
 
 import quickfix as fix
 
@@ -11,7 +19,7 @@ from toms.fix.application import DeadLetters, OmsApplication
 from toms.fix.gateway import QuickFixGateway
 from toms.fix.session import initiator_settings, write_settings
 from toms.fix.status import SessionBoard
-from toms.services import trading
+from toms.services import reconciliation
 from toms.services.context import Context
 from toms.services.engine import Engine
 
@@ -43,7 +51,7 @@ class FixInitiator:
             brokers_by_session,
             self.dead_letters,
             settings.engine_timeout_seconds,
-            on_logon=self._flush_outbox,
+            on_logon=self._reconcile,
         )
         self._store = fix.FileStoreFactory(self._session_settings)
         self._logs = fix.FileLogFactory(self._session_settings)
@@ -71,6 +79,11 @@ class FixInitiator:
     def wait_logged_on(self, broker: str, timeout: float = 10.0) -> bool:
         return self.board.wait_logged_on(broker, timeout)
 
-    def _flush_outbox(self, broker: str) -> None:
-        # Not waited for: onLogon must return so the session can start sending.
-        self._engine.submit(trading.flush_outbox, self._ctx, broker)
+    def _reconcile(self, broker: str) -> None:
+        future = self._engine.submit(reconciliation.reconcile_broker, self._ctx, broker)
+        future.add_done_callback(_log_failure)
+
+
+def _log_failure(future: Future[reconciliation.Reconciliation]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.error("logon reconciliation failed", exc_info=future.exception())

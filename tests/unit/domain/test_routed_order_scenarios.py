@@ -23,6 +23,7 @@ from toms.domain.events import (
     FillCorrected,
     RequestRejected,
     RoutedOrderReplaced,
+    StatusConfirmed,
     StatusMismatch,
 )
 from toms.domain.execution import ExecKind as K
@@ -388,7 +389,8 @@ def test_order_status_answer_that_disagrees_is_reported(b: Broker) -> None:
     events = b.send(K.ORDER_STATUS, S.PARTIALLY_FILLED, 500, 9500)
     assert isinstance(events[0], StatusMismatch)
     assert b.order.cum_qty == 0  # a status answer never books anything itself
-    assert b.send(K.ORDER_STATUS, S.NEW, 0, 10000) == []
+    confirmed = b.send(K.ORDER_STATUS, S.NEW, 0, 10000)
+    assert [type(e) for e in confirmed] == [StatusConfirmed]  # the answer is audited too
 
 
 def test_fix42_replaced_status_resolves_to_working_status(b: Broker) -> None:
