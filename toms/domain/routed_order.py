@@ -343,6 +343,10 @@ class RoutedOrder:
         status = report.status
         if status is S.REPLACED:  # FIX 4.2 wording: derive the replacement's working status
             status = S.FILLED if cum >= order_qty else S.PARTIALLY_FILLED if cum else S.NEW
+        if self.status is S.FILLED and status is S.DONE_FOR_DAY:
+            # OrdStatus precedence lets a broker call a filled order "done for day"; it is
+            # still filled, and a terminal order never reopens.
+            status = S.FILLED
         if kind is ExecKind.REPLACED and cum > order_qty:
             order_qty = cum  # D12: a replace below CumQty amends OrderQty to CumQty: filled
         return _Plan(fills, order_qty, cum, status)
