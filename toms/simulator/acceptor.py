@@ -304,7 +304,12 @@ class SimulatedBroker:
     ) -> None:
         self.config = config or BrokerConfig()
         self._clock = clock
-        self.engine = MatchingEngine(dict(self.config.prices), self.config.matching)
+        matching = self.config.matching
+        if not matching.id_prefix:
+            # ExecIDs must be unique for the day: a restarted broker must not reuse its
+            # last run's (the OMS would take them for resends and ignore them).
+            matching = dataclasses.replace(matching, id_prefix=f"{clock():%H%M%S%f}-")
+        self.engine = MatchingEngine(dict(self.config.prices), matching)
         self._walk = RandomWalk(
             self.config.walk_seed, self.config.walk_max_step_bps, self.config.tick_size
         )
