@@ -47,7 +47,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -501,6 +501,10 @@ class ThreadProfiler:
             for name in ("fromApp", "toApp")
         ]
         self._originals: list[tuple[type, str, Any]] = []
+        # Reports already queued for the engine when another report is submitted: what a
+        # group commit (several reports in one transaction) could batch.
+        self._queued_reports = 0
+        self.reports_waiting: Counter[int] = Counter()
 
     def _profile(self) -> cProfile.Profile:
         key = threading.current_thread().name
@@ -510,8 +514,11 @@ class ThreadProfiler:
                 prof = self._profiles[key] = cProfile.Profile()
         return prof
 
-    def _wrap(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+    def _wrap(self, fn: Callable[..., Any], queued_report: bool = False) -> Callable[..., Any]:
         def profiled(*args: Any, **kwargs: Any) -> Any:
+            if queued_report:
+                with self._lock:
+                    self._queued_reports -= 1
             prof = self._profile()
             prof.enable()
             try:
@@ -528,7 +535,16 @@ class ThreadProfiler:
             setattr(cls, name, self._wrap(original))
         engine = self._oms.engine
         original_submit = type(engine).submit
-        engine.submit = lambda fn, *a, **kw: original_submit(engine, self._wrap(fn), *a, **kw)  # type: ignore[method-assign]
+
+        def submit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+            report = getattr(fn, "__name__", "") == "apply_execution_report"
+            if report:
+                with self._lock:
+                    self.reports_waiting[self._queued_reports] += 1
+                    self._queued_reports += 1
+            return original_submit(engine, self._wrap(fn, report), *args, **kwargs)
+
+        engine.submit = submit  # type: ignore[method-assign]
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -542,6 +558,8 @@ class ThreadProfiler:
             prof.dump_stats(str(path))
             stats = pstats.Stats(prof)
             print(f"  {path.name:<32} {stats.total_tt:7.2f} s profiled")  # type: ignore[attr-defined]
+        waiting = ", ".join(f"{k} queued: {v}" for k, v in sorted(self.reports_waiting.items()))
+        print(f"  execution reports submitted to the engine, by reports already queued: {waiting}")
         engine = self._profiles.get("toms-engine")
         if engine is not None:
             for restriction, order in ((r"toms/", "cumulative"), ("", "tottime")):

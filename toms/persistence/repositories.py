@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from toms.domain.blocks import Block
@@ -33,6 +33,8 @@ from toms.persistence.tables import (
     SecurityRow,
     TaxLotRow,
 )
+
+_Row = TypeVar("_Row", ClOrdIdRow, FillRow)
 
 
 class SecurityRepository:
@@ -153,20 +155,30 @@ class OrderRepository:
 class BlockRepository:
     def __init__(self, session: Session) -> None:
         self._s = session
+        # Member rows as loaded or last saved in this unit of work, by block: save() rewrites
+        # them only when the membership changed.
+        self._members: dict[str, list[tuple[str, str, Decimal, int]]] = {}
 
     def get(self, block_id: str) -> Block | None:
-        row = self._s.get(BlockRow, block_id)
-        if row is None:
+        found = self._s.execute(
+            select(BlockRow, BlockMemberRow)
+            .outerjoin(BlockMemberRow, BlockMemberRow.block_id == BlockRow.block_id)
+            .where(BlockRow.block_id == block_id)
+        ).all()
+        if not found:
             return None
-        members = list(
-            self._s.scalars(select(BlockMemberRow).where(BlockMemberRow.block_id == block_id))
-        )
+        row = found[0][0]
+        members = [member for _, member in found if member is not None]
         routed = list(
             self._s.scalars(
                 select(RoutedOrderRow.routed_order_id)
                 .where(RoutedOrderRow.block_id == block_id)
                 .order_by(RoutedOrderRow.created_at)
             )
+        )
+        self._members[block_id] = sorted(
+            ((m.order_id, m.account_id, m.quantity, m.position) for m in members),
+            key=lambda t: t[3],
         )
         return m.block_from_rows(row, members, routed)
 
@@ -180,9 +192,13 @@ class BlockRepository:
         row, members = m.block_to_rows(block, self._s.get(BlockRow, block.block_id))
         row.version = block.version
         self._s.add(row)
+        wanted = [(r.order_id, r.account_id, r.quantity, r.position) for r in members]
+        if self._members.get(block.block_id) == wanted:
+            return  # same members as stored: nothing to rewrite
         self._s.flush()
         self._s.execute(delete(BlockMemberRow).where(BlockMemberRow.block_id == block.block_id))
         self._s.add_all(members)
+        self._members[block.block_id] = wanted
 
     def list(self, statuses: Sequence[str] | None = None) -> list[Block]:
         q = select(BlockRow.block_id).order_by(BlockRow.created_at)
@@ -191,24 +207,46 @@ class BlockRepository:
         return [b for b in (self.get(i) for i in self._s.scalars(q)) if b is not None]
 
 
+class _StoredChildren:
+    """A routed order's ClOrdID and fill rows as stored, kept for the unit of work so
+    save() writes only what changed instead of reading them again."""
+
+    __slots__ = ("cl_ord_ids", "fills", "row")
+
+    def __init__(
+        self, row: RoutedOrderRow, cl_ord_ids: Iterable[ClOrdIdRow], fills: Iterable[FillRow]
+    ) -> None:
+        self.row = row
+        self.cl_ord_ids = {r.cl_ord_id: r for r in cl_ord_ids}
+        self.fills = {r.exec_id: r for r in fills}
+
+
 class RoutedOrderRepository:
     def __init__(self, session: Session) -> None:
         self._s = session
+        self._children: dict[str, _StoredChildren] = {}
 
     def get(self, routed_order_id: str) -> RoutedOrder | None:
         row = self._s.get(RoutedOrderRow, routed_order_id)
-        if row is None:
-            return None
-        chain = list(
-            self._s.scalars(
-                select(ClOrdIdRow.cl_ord_id)
-                .where(ClOrdIdRow.routed_order_id == routed_order_id, ClOrdIdRow.confirmed)
-                .order_by(ClOrdIdRow.position)
-            )
+        return self._assemble(row) if row is not None else None
+
+    def by_cl_ord_id(self, cl_ord_id: str) -> RoutedOrder | None:
+        """Any ClOrdID of the chain, including one only requested, finds the order."""
+        row = self._s.scalar(
+            select(RoutedOrderRow)
+            .join(ClOrdIdRow, ClOrdIdRow.routed_order_id == RoutedOrderRow.routed_order_id)
+            .where(ClOrdIdRow.cl_ord_id == cl_ord_id)
         )
-        fills = list(
-            self._s.scalars(select(FillRow).where(FillRow.routed_order_id == routed_order_id))
-        )
+        return self._assemble(row) if row is not None else None
+
+    def _assemble(self, row: RoutedOrderRow) -> RoutedOrder:
+        routed_order_id = row.routed_order_id
+        stored = self._load_children(row)
+        chain = [
+            r.cl_ord_id
+            for r in sorted(stored.cl_ord_ids.values(), key=lambda r: r.position)
+            if r.confirmed
+        ]
         applied = set(
             self._s.scalars(
                 select(ExecutionRow.exec_id).where(
@@ -217,14 +255,31 @@ class RoutedOrderRepository:
                 )
             )
         )
-        return m.routed_from_rows(row, chain, fills, applied)
+        return m.routed_from_rows(row, chain, list(stored.fills.values()), applied)
 
-    def by_cl_ord_id(self, cl_ord_id: str) -> RoutedOrder | None:
-        """Any ClOrdID of the chain, including one only requested, finds the order."""
-        owner = self._s.scalar(
-            select(ClOrdIdRow.routed_order_id).where(ClOrdIdRow.cl_ord_id == cl_ord_id)
+    def _load_children(self, row: RoutedOrderRow) -> _StoredChildren:
+        routed_order_id = row.routed_order_id
+        stored = _StoredChildren(
+            row,
+            self._s.scalars(
+                select(ClOrdIdRow).where(ClOrdIdRow.routed_order_id == routed_order_id)
+            ),
+            self._s.scalars(select(FillRow).where(FillRow.routed_order_id == routed_order_id)),
         )
-        return self.get(owner) if owner else None
+        self._children[routed_order_id] = stored
+        return stored
+
+    def has_siblings(self, routed_order_id: str, block_id: str) -> bool:
+        """True when the block has routed orders other than this one."""
+        other = self._s.scalar(
+            select(RoutedOrderRow.routed_order_id)
+            .where(
+                RoutedOrderRow.block_id == block_id,
+                RoutedOrderRow.routed_order_id != routed_order_id,
+            )
+            .limit(1)
+        )
+        return other is not None
 
     def for_block(self, block_id: str) -> list[RoutedOrder]:
         ids = self._s.scalars(
@@ -241,50 +296,50 @@ class RoutedOrderRepository:
         return [RoutedOrderId(i) for i in self._s.scalars(q)]
 
     def save(self, order: RoutedOrder, updated_at: datetime) -> None:
-        row = m.routed_to_row(order, self._s.get(RoutedOrderRow, order.routed_order_id))
-        row.updated_at = updated_at
-        self._s.add(row)
-        self._s.flush()
-        known = {
-            r.cl_ord_id: r
-            for r in self._s.scalars(
-                select(ClOrdIdRow).where(ClOrdIdRow.routed_order_id == order.routed_order_id)
-            )
-        }
-        for position, cl in enumerate(order.cl_ord_ids):
-            if cl in known:
-                known[cl].confirmed, known[cl].position = True, position
+        """Write the order row, and insert only the ClOrdIDs and fills not stored yet.
+
+        The rows already stored were loaded by get() in this unit of work (or are read
+        now, for an order saved without being loaded). A new order's row is flushed at once,
+        since the unit of work does not order the children's inserts after it by itself.
+        """
+        rid = order.routed_order_id
+        stored = self._children.get(rid)
+        if stored is None:
+            existing = self._s.get(RoutedOrderRow, rid)
+            if existing is None:
+                new_row = m.routed_to_row(order, None)
+                new_row.updated_at = updated_at
+                self._s.add(new_row)
+                self._s.flush()  # the children's foreign key needs the row first
+                stored = self._children[rid] = _StoredChildren(new_row, (), ())
             else:
-                self._s.add(
-                    ClOrdIdRow(
-                        cl_ord_id=cl,
-                        routed_order_id=order.routed_order_id,
-                        position=position,
-                        confirmed=True,
-                    )
+                stored = self._load_children(existing)
+        m.routed_to_row(order, stored.row).updated_at = updated_at
+        known = stored.cl_ord_ids
+        for position, cl in enumerate(order.cl_ord_ids):
+            cl_row = known.get(cl)
+            if cl_row is not None:
+                cl_row.confirmed, cl_row.position = True, position
+            else:
+                known[cl] = self._add(
+                    ClOrdIdRow(cl_ord_id=cl, routed_order_id=rid, position=position, confirmed=True)
                 )
         if order.pending and order.pending.cl_ord_id not in known:
-            self._s.add(
+            known[order.pending.cl_ord_id] = self._add(
                 ClOrdIdRow(
                     cl_ord_id=order.pending.cl_ord_id,
-                    routed_order_id=order.routed_order_id,
+                    routed_order_id=rid,
                     position=len(order.cl_ord_ids),
                     confirmed=False,
                 )
             )
-        stored = {
-            f.exec_id: f
-            for f in self._s.scalars(
-                select(FillRow).where(FillRow.routed_order_id == order.routed_order_id)
-            )
-        }
         for seq, fill in enumerate(order.fills):
-            row_f = stored.get(fill.exec_id)
-            if row_f is None:
-                self._s.add(
+            fill_row = stored.fills.get(fill.exec_id)
+            if fill_row is None:
+                stored.fills[fill.exec_id] = self._add(
                     FillRow(
                         exec_id=fill.exec_id,
-                        routed_order_id=order.routed_order_id,
+                        routed_order_id=rid,
                         quantity=fill.quantity,
                         price=fill.price,
                         executed_at=fill.executed_at,
@@ -293,7 +348,11 @@ class RoutedOrderRepository:
                     )
                 )
             else:
-                row_f.busted = fill.busted
+                fill_row.busted = fill.busted
+
+    def _add(self, row: _Row) -> _Row:
+        self._s.add(row)
+        return row
 
 
 class ExecutionLog:
@@ -446,9 +505,7 @@ class Outbox:
         )
 
     def mark_sent(self, outbox_id: int, at: datetime) -> None:
-        row = self._s.get(OutboxRow, outbox_id)
-        if row is not None:
-            row.sent_at = at
+        self._s.execute(update(OutboxRow).where(OutboxRow.id == outbox_id).values(sent_at=at))
 
 
 class IdempotencyKeys:

@@ -23,6 +23,16 @@ from toms.persistence.repositories import (
 from toms.persistence.tables import AuditEventRow
 
 
+def _keep_loaded(session: Session, row: object) -> None:
+    session.info["loaded"].append(row)
+
+
+def _keep_loaded_rows(factory: sessionmaker[Session]) -> None:
+    """Listen once per session factory (a listener per session costs every transaction)."""
+    if not event.contains(factory, "loaded_as_persistent", _keep_loaded):
+        event.listen(factory, "loaded_as_persistent", _keep_loaded)
+
+
 class SqlUnitOfWork:
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._factory = session_factory
@@ -33,8 +43,8 @@ class SqlUnitOfWork:
         s = self.session
         # The identity map holds rows weakly and repositories hand out domain copies, so
         # rows would be dropped and re-read on the next get(); keep them for the transaction.
-        self._loaded: list[object] = []
-        event.listen(s, "loaded_as_persistent", lambda _s, row: self._loaded.append(row))
+        s.info["loaded"] = []
+        _keep_loaded_rows(self._factory)
         self.securities = SecurityRepository(s)
         self.accounts = AccountRepository(s)
         self.lots = TaxLotRepository(s)

@@ -58,6 +58,7 @@ def apply_execution_report(
             tx.commit()
             log.warning("unmatched execution %s for ClOrdID %s", report.exec_id, report.cl_ord_id)
             return Outcome.UNMATCHED
+        before = _progress_inputs(routed)
         try:
             events = routed.apply_report(report)
         except DomainError as exc:
@@ -84,9 +85,31 @@ def apply_execution_report(
                 actor=actor,
                 recorded_at=now,
             )
-        after_routed_change(ctx, tx, routed, now)
+        if _progress_may_change(tx, routed, before):
+            after_routed_change(ctx, tx, routed, now)
         tx.commit()
         return Outcome.APPLIED
+
+
+def _progress_inputs(routed: RoutedOrder) -> tuple[object, ...]:
+    """What the block's progress reads from a routed order: its fills and whether it is
+    still working (``block_progress.after_routed_change``)."""
+    return (routed.is_terminal, *routed.fills)
+
+
+def _progress_may_change(tx: Transaction, routed: RoutedOrder, before: tuple[object, ...]) -> bool:
+    """False only when the block's progress is certainly what it already is.
+
+    That is when the report changed neither the fills nor whether the order is working
+    (an acknowledgement, a pending state, a restatement), the order has no fills, and it
+    is the block's only routed order. Then every PM order's share is zero and nothing moved
+    since routing (or the last report) set the block and its PM orders from exactly these
+    inputs. Otherwise (fills, or a block routed again, whose PM orders ``route_block`` sets
+    back to working) the progress is recomputed, as after every report before.
+    """
+    if _progress_inputs(routed) != before or routed.fills:
+        return True
+    return bool(tx.uow.routed.has_siblings(routed.routed_order_id, routed.block_id))
 
 
 def apply_cancel_reject(ctx: Context, session_id: str, reject: CancelReject) -> Outcome:
