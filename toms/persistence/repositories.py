@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -355,6 +356,15 @@ class RoutedOrderRepository:
         return row
 
 
+def fit(value: str, length: int) -> str:
+    """A broker's identifier cut to its column, still unique: a longer one keeps its head
+    and a hash of the whole (the raw message keeps the full text)."""
+    if len(value) <= length:
+        return value
+    digest = hashlib.sha256(value.encode()).hexdigest()[:16]
+    return f"{value[: length - 17]}~{digest}"
+
+
 class ExecutionLog:
     """Processed ExecIDs per FIX session, with the outcome and the raw message."""
 
@@ -365,7 +375,8 @@ class ExecutionLog:
         return (
             self._s.scalar(
                 select(func.count()).where(
-                    ExecutionRow.session_id == session_id, ExecutionRow.exec_id == exec_id
+                    ExecutionRow.session_id == fit(session_id, 128),
+                    ExecutionRow.exec_id == fit(exec_id, 64),
                 )
             )
             or 0
@@ -386,9 +397,9 @@ class ExecutionLog:
     ) -> None:
         self._s.add(
             ExecutionRow(
-                session_id=session_id,
-                exec_id=exec_id,
-                cl_ord_id=cl_ord_id,
+                session_id=fit(session_id, 128),
+                exec_id=fit(exec_id, 64),
+                cl_ord_id=fit(cl_ord_id, 64),
                 routed_order_id=routed_order_id,
                 kind=kind,
                 outcome=outcome,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from enum import StrEnum
 
-from toms.domain.errors import DomainError
+from toms.domain.errors import DomainError, InvalidValue
 from toms.domain.events import ExecutionRejected
 from toms.domain.execution import CancelReject, ExecutionReport
 from toms.domain.routed_order import RoutedOrder
@@ -26,6 +26,18 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"
     REJECTED = "rejected"  # inconsistent or not allowed: flagged for operations
     UNMATCHED = "unmatched"  # no order with that ClOrdID
+
+
+MAX_EXEC_ID_LENGTH = 64  # the fills' and processed ExecIDs' column
+
+
+def _check_exec_id(report: ExecutionReport) -> None:
+    """A fill is keyed by its ExecID; one too long to store whole is refused, not cut."""
+    if len(report.exec_id) > MAX_EXEC_ID_LENGTH:
+        raise InvalidValue(
+            f"ExecID of {len(report.exec_id)} characters: toms stores at most "
+            f"{MAX_EXEC_ID_LENGTH}, so the report is not applied (its raw text is kept)"
+        )
 
 
 def apply_execution_report(
@@ -60,6 +72,7 @@ def apply_execution_report(
             return Outcome.UNMATCHED
         before = _progress_inputs(routed)
         try:
+            _check_exec_id(report)
             events = routed.apply_report(report)
         except DomainError as exc:
             uow.executions.record(

@@ -183,3 +183,18 @@ def test_cancel_then_broker_cancels(oms: Oms, gateway: RecordingGateway) -> None
     assert sum(o.filled_quantity for o in orders) == Decimal(100)
     assert {o.status for o in orders} <= {OrderStatus.DONE, OrderStatus.CANCELED}
     assert oms.read(lambda uow: uow.blocks.require(block.block_id)).status.value == "done"
+
+
+def test_over_long_identifiers_are_stored_flagged_never_lost(oms: Oms) -> None:
+    """A broker's ExecID or ClOrdID longer than the columns: stored, flagged, explained."""
+    _a, _b, _block, routed = routed_block(oms)
+    cl = routed.cl_ord_id
+    long_fill = report(cl, "X" * 80, K.TRADE, S.PARTIALLY_FILLED, 10, 390, 10, "180.50")
+    assert oms.apply_report(SESSION, long_fill, "raw-1") is Outcome.REJECTED
+    assert oms.apply_report(SESSION, long_fill, "raw-1") is Outcome.DUPLICATE  # still deduped
+    unknown = report("C" * 90, "E-LONG-CL", K.NEW, S.NEW, 0, 400)
+    assert oms.apply_report(SESSION, unknown, "raw-2") is Outcome.UNMATCHED
+    flagged = oms.read(lambda uow: [(f.outcome, f.error, f.raw) for f in uow.executions.flagged()])
+    assert [(o, r) for o, _e, r in flagged] == [("rejected", "raw-1"), ("unmatched", "raw-2")]
+    assert "ExecID of 80 characters" in flagged[0][1]
+    assert oms.read(lambda uow: uow.routed.get(routed.routed_order_id).cum_qty) == 0
