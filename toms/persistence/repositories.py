@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from toms.domain.blocks import Block
@@ -371,16 +371,19 @@ class ExecutionLog:
     def __init__(self, session: Session) -> None:
         self._s = session
 
-    def seen(self, session_id: str, exec_id: str) -> bool:
-        return (
-            self._s.scalar(
-                select(func.count()).where(
-                    ExecutionRow.session_id == fit(session_id, 128),
-                    ExecutionRow.exec_id == fit(exec_id, 64),
-                )
+    def first(self, session_id: str, exec_id: str) -> ExecutionRow | None:
+        """The report already received with this ExecID on this session, if any."""
+        return self._s.scalar(
+            select(ExecutionRow).where(
+                ExecutionRow.session_id == fit(session_id, 128),
+                ExecutionRow.exec_id == fit(exec_id, 64),
             )
-            or 0
-        ) > 0
+        )
+
+    @staticmethod
+    def is_resend(prior: ExecutionRow, cl_ord_id: str, kind: str) -> bool:
+        """Same ExecID, same order and kind: the report again (PossDup), not a new one."""
+        return prior.kind == kind and prior.cl_ord_id == fit(cl_ord_id, 64)
 
     def record(
         self,

@@ -46,8 +46,19 @@ def apply_execution_report(
     now = ctx.clock.now()
     with transaction(ctx) as tx:
         uow = tx.uow
-        if uow.executions.seen(session_id, report.exec_id):
-            return Outcome.DUPLICATE
+        prior = uow.executions.first(session_id, report.exec_id)
+        if prior is not None:
+            if uow.executions.is_resend(prior, report.cl_ord_id, report.kind.value):
+                return Outcome.DUPLICATE  # a resend (PossDup) of a report already processed
+            reason = (
+                f"ExecID {report.exec_id} was already used for a {prior.kind} report on "
+                f"ClOrdID {prior.cl_ord_id}; this {report.kind.value} report on ClOrdID "
+                f"{report.cl_ord_id} is not applied (ExecIDs must be unique per session)"
+            )
+            _flag(tx, report, None, "ExecIdReused", reason, now)
+            tx.commit()
+            log.error(reason)
+            return Outcome.REJECTED
         routed = _find(tx, report.cl_ord_id, report.orig_cl_ord_id)
         record = dict(  # noqa: C408 - keyword form mirrors ExecutionLog.record's signature
             session_id=session_id,

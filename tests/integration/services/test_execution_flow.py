@@ -198,3 +198,18 @@ def test_over_long_identifiers_are_stored_flagged_never_lost(oms: Oms) -> None:
     assert [(o, r) for o, _e, r in flagged] == [("rejected", "raw-1"), ("unmatched", "raw-2")]
     assert "ExecID of 80 characters" in flagged[0][1]
     assert oms.read(lambda uow: uow.routed.get(routed.routed_order_id).cum_qty) == 0
+
+
+def test_an_exec_id_reused_for_another_report_is_flagged_not_dropped(oms: Oms) -> None:
+    _a, _b, _block, first = routed_block(oms)
+    _c, _d, _block2, second = routed_block(oms, "200", "100")
+    new = report(first.cl_ord_id, "E1", K.NEW, S.NEW, 0, 400)
+    assert oms.apply_report(SESSION, new, "raw-1") is Outcome.APPLIED
+    assert oms.apply_report(SESSION, new, "raw-1") is Outcome.DUPLICATE  # a PossDup resend
+    reused = report(second.cl_ord_id, "E1", K.TRADE, S.PARTIALLY_FILLED, 50, 250, 50, "180")
+    assert oms.apply_report(SESSION, reused, "raw-2") is Outcome.REJECTED
+    events = oms.read(lambda uow: [(e.event_type, e.reason) for e in uow.audit.since(0)])
+    flagged = [r for t, r in events if t == "ExecutionRejected"]
+    assert len(flagged) == 1
+    assert "ExecID E1 was already used" in flagged[0]
+    assert oms.read(lambda uow: uow.routed.get(second.routed_order_id).cum_qty) == 0
