@@ -173,6 +173,8 @@ def load_settings(path: Path | None = None, overrides: Mapping[str, Any] | None 
         raise ConfigError(source, "(file)", "does not exist") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(source, "(syntax)", f"not valid TOML: {exc}") from None
+    except OSError as exc:  # a directory, no permission...
+        raise ConfigError(source, "(file)", f"cannot be read: {exc.strerror or exc}") from None
     for key, value in (overrides or {}).items():
         section, _, name = key.partition(".")
         data.setdefault(section, {})[name] = value
@@ -195,7 +197,10 @@ def parse_settings(data: Mapping[str, Any], source: str, base: Path) -> Settings
     for unknown in sorted(set(data) - known):
         raise root.fail(unknown, f"unknown section; expected one of {sorted(known)}")
     db = _Reader(source, root.get("database", dict, {}), "database")
-    data_dir = Path(db.get("data_dir", str, "~/.local/share/toms")).expanduser()
+    try:
+        data_dir = Path(db.get("data_dir", str, "~/.local/share/toms")).expanduser()
+    except RuntimeError as exc:  # "~someone" who is not a user here
+        raise db.fail("data_dir", str(exc)) from None
     if not data_dir.is_absolute():
         data_dir = base / data_dir
     url = db.get("url", str, f"sqlite:///{data_dir / 'toms.db'}")
@@ -243,6 +248,9 @@ def parse_settings(data: Mapping[str, Any], source: str, base: Path) -> Settings
             raise ConfigError(source, "compliance.file", f"{cpath} does not exist") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(str(cpath), "(syntax)", f"not valid TOML: {exc}") from None
+        except (OSError, UnicodeDecodeError) as exc:  # "" names the folder itself
+            problem = f"{cpath} cannot be read: {getattr(exc, 'strerror', None) or exc}"
+            raise ConfigError(source, "compliance.file", problem) from None
     return Settings(
         source=source,
         database_url=url,

@@ -120,6 +120,18 @@ def test_shipped_example_config_loads() -> None:
             "users[0].accounts",
             "not a configured",
         ),
+        # found by tests/reliability/test_fuzz_config.py: these raised RuntimeError and
+        # IsADirectoryError instead of naming the key
+        (
+            lambda t: t.replace('data_dir = "data"', 'data_dir = "~no-such-user-here/x"'),
+            "database.data_dir",
+            "home directory",
+        ),
+        (
+            lambda t: t + '[compliance]\nfile = ""\n',
+            "compliance.file",
+            "cannot be read",
+        ),
     ],
 )
 def test_bad_values_name_the_key(tmp_path: Path, edit, key: str, problem: str) -> None:  # type: ignore[no-untyped-def]

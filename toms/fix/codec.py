@@ -96,6 +96,7 @@ EXEC_TRANS_TYPE_KIND: Final = {
     "2": ExecKind.TRADE_CORRECT,
     "3": ExecKind.ORDER_STATUS,
 }
+MAX_ID_LENGTH: Final = 64
 _UTC_FORMATS: Final = ("%Y%m%d-%H:%M:%S.%f", "%Y%m%d-%H:%M:%S")
 
 Fields = list[tuple[int, str]]
@@ -116,11 +117,11 @@ def execution_report(f: FixFields, received_at: datetime) -> ExecutionReport:
     trans = f.get(EXEC_TRANS_TYPE)
     if trans in EXEC_TRANS_TYPE_KIND:  # FIX 4.2 bust / correct / status
         kind = EXEC_TRANS_TYPE_KIND[trans]
-    orig = f.get(ORIG_CL_ORD_ID)
-    ref = f.get(EXEC_REF_ID)
+    orig = _identifier(f, ORIG_CL_ORD_ID)
+    ref = _identifier(f, EXEC_REF_ID)
     return ExecutionReport(
-        exec_id=ExecId(_required(f, EXEC_ID)),
-        cl_ord_id=ClOrdId(_required(f, CL_ORD_ID)),
+        exec_id=ExecId(_identifier(f, EXEC_ID, required=True)),
+        cl_ord_id=ClOrdId(_identifier(f, CL_ORD_ID, required=True)),
         kind=kind,
         status=_code(ORD_STATUS_CODES, _required(f, ORD_STATUS), ORD_STATUS),
         order_qty=_decimal(f, ORDER_QTY, required=False),
@@ -131,7 +132,7 @@ def execution_report(f: FixFields, received_at: datetime) -> ExecutionReport:
         last_px=_decimal(f, LAST_PX, required=False),
         orig_cl_ord_id=ClOrdId(orig) if orig else None,
         exec_ref_id=ExecId(ref) if ref else None,
-        broker_order_id=f.get(ORDER_ID),
+        broker_order_id=_identifier(f, ORDER_ID),
         limit_price=_decimal(f, PRICE, required=False),
         stop_price=_decimal(f, STOP_PX, required=False),
         transact_time=_utc(f, TRANSACT_TIME) or received_at,
@@ -148,15 +149,15 @@ def cancel_reject(f: FixFields, received_at: datetime) -> CancelReject:
         )
     status = f.get(ORD_STATUS)
     reason = f.get(TEXT) or _CXL_REJ_REASONS.get(f.get(CXL_REJ_REASON) or "", "no reason given")
-    orig = f.get(ORIG_CL_ORD_ID)
+    orig = _identifier(f, ORIG_CL_ORD_ID)
     return CancelReject(
-        cl_ord_id=ClOrdId(_required(f, CL_ORD_ID)),
+        cl_ord_id=ClOrdId(_identifier(f, CL_ORD_ID, required=True)),
         orig_cl_ord_id=ClOrdId(orig) if orig else None,
         response_to=CancelRejectTarget.CANCEL if response_to == "1" else CancelRejectTarget.REPLACE,
         status=_code(ORD_STATUS_CODES, status, ORD_STATUS) if status else None,
         reason=reason,
         transact_time=_utc(f, TRANSACT_TIME) or received_at,
-        broker_order_id=f.get(ORDER_ID),
+        broker_order_id=_identifier(f, ORDER_ID),
     )
 
 
@@ -261,6 +262,16 @@ def _required(f: FixFields, tag: int) -> str:
     return value
 
 
+def _identifier(f: FixFields, tag: int, required: bool = False) -> str | None:
+    """An ID the OMS stores (ExecID, ClOrdID, OrderID...): at most ``MAX_ID_LENGTH``
+    characters, the width of its columns, so an over-long one is refused here, explained
+    to the sender, on every database alike, instead of failing the commit."""
+    raw = _required(f, tag) if required else f.get(tag)
+    if raw is not None and len(raw) > MAX_ID_LENGTH:
+        raise FixFieldError(tag, f"longer than {MAX_ID_LENGTH} characters ({len(raw)})")
+    return raw
+
+
 def _code(table: Mapping[str, T], value: str, tag: int) -> T:
     try:
         return table[value]
@@ -349,7 +360,7 @@ def allocation_instruction(
 
 def allocation_ack(f: FixFields) -> tuple[str, bool, str]:
     """AllocationInstructionAck (P): (AllocID, accepted?, text)."""
-    alloc_id = _required(f, ALLOC_ID)
+    alloc_id = str(_identifier(f, ALLOC_ID, required=True))
     status = _required(f, ALLOC_STATUS)
     if status not in ("0", "1", "2", "3"):
         raise FixFieldError(ALLOC_STATUS, f"unsupported AllocStatus {status!r}")

@@ -13,12 +13,14 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Header, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from toms.app import Oms
 from toms.domain.errors import (
@@ -201,6 +203,20 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     app.add_exception_handler(RequestValidationError, invalid)
+
+    def http_error(_r: Request, exc: Exception) -> JSONResponse:
+        """The framework's own refusals (unknown path, wrong method, a body it cannot
+        parse) in the API's shape: a client reads ``message`` whatever went wrong."""
+        assert isinstance(exc, StarletteHTTPException)
+        phrase = HTTPStatus(exc.status_code).phrase
+        message = exc.detail if isinstance(exc.detail, str) and exc.detail else phrase
+        return JSONResponse(
+            {"error": phrase.replace(" ", "").replace("-", ""), "message": message},
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
+
+    app.add_exception_handler(StarletteHTTPException, http_error)
 
 
 def _problem(error: dict[str, Any]) -> str:

@@ -91,12 +91,30 @@ def test_fix44_replace_ack_carries_new_and_orig_ids() -> None:
         ),  # CumQty not a number
         ("8=FIX.4.4|35=8|37=O|17=E|150=F|39=1|11=C|14=-5|151=1|6=1", 14, False),  # negative
         ("8=FIX.4.4|35=8|37=O|17=E|150=F|39=1|11=C|14=1|151=1|6=1|60=yesterday", 60, False),
+        # IDs wider than the columns that store them: refused here, not by PostgreSQL
+        # at commit time (found by tests/reliability/test_fuzz_fix.py)
+        ("8=FIX.4.4|35=8|37=O|17=E|150=F|39=1|11=" + "C" * 65 + "|14=1|151=1|6=1", 11, False),
+        ("8=FIX.4.4|35=8|37=O|17=" + "E" * 65 + "|150=F|39=1|11=C|14=1|151=1|6=1", 17, False),
+        ("8=FIX.4.4|35=8|37=" + "O" * 65 + "|17=E|150=F|39=1|11=C|14=1|151=1|6=1", 37, False),
     ],
 )
 def test_malformed_reports_name_the_tag(text: str, tag: int, missing: bool) -> None:
     with pytest.raises(codec.FixFieldError) as info:
         codec.execution_report(parse(text), NOW)
     assert (info.value.tag, info.value.missing) == (tag, missing)
+
+
+def test_ids_of_the_column_width_are_accepted() -> None:
+    text = "8=FIX.4.4|35=8|37=O|17=" + "E" * 64 + "|150=F|39=1|11=" + "C" * 64 + "|14=1|151=1|6=1"
+    report = codec.execution_report(parse(text), NOW)
+    assert (len(report.exec_id), len(report.cl_ord_id)) == (64, 64)
+
+
+def test_cancel_reject_with_an_over_long_cl_ord_id_names_the_tag() -> None:
+    text = "8=FIX.4.4|35=9|37=O|11=" + "C" * 65 + "|41=X|39=0|434=1"
+    with pytest.raises(codec.FixFieldError) as info:
+        codec.cancel_reject(parse(text), NOW)
+    assert info.value.tag == 11
 
 
 def test_cancel_reject() -> None:
