@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,7 +52,9 @@ def start_live(
     database_url: str | None = None,
     partial_fills: int = 2,
     matching: MatchingConfig | None = None,
+    **settings_changes: Any,
 ) -> Live:
+    """``settings_changes`` replace fields of the demo settings (e.g. ``compliance={}``)."""
     base = load_settings()
     matching = matching or MatchingConfig(fill_policy=FillPolicy(partial_fills=partial_fills))
     broker = SimulatedBroker(
@@ -67,6 +70,7 @@ def start_live(
     settings = demo_settings(tmp_path / "oms", broker.port, base)
     if database_url:
         settings = replace(settings, database_url=database_url)
+    settings = replace(settings, **settings_changes)
     server = OmsServer(settings)
     try:
         server.start()

@@ -360,6 +360,8 @@ def _request(
         if kind is RequestKind.CANCEL:
             events = routed.request_cancel(cl, now)
         else:
+            if quantity is not None:
+                _check_replace_quantity(tx, routed, quantity)
             events = routed.request_replace(
                 cl,
                 now,
@@ -383,6 +385,15 @@ def _request(
         send = gateway.send_cancel if kind is RequestKind.CANCEL else gateway.send_replace
         tx.after_commit.append(lambda: _send(ctx, outbox.id, lambda: send(routed, request)))
         return routed
+
+
+def _check_replace_quantity(tx: Transaction, routed: RoutedOrder, quantity: Decimal) -> None:
+    """A replace may not ask the broker for more than the block's PM orders hold, as a
+    route may not: the fills of the excess could never be booked to them (the fill would
+    fail its commit and only reach the dead letters)."""
+    block = tx.uow.blocks.require(routed.block_id)
+    if quantity > block.quantity:
+        raise InvalidOrder(f"replace quantity {quantity} exceeds block quantity {block.quantity}")
 
 
 def _send(ctx: Context, outbox_id: int, action: Callable[[], None]) -> bool:
