@@ -264,11 +264,14 @@ def _required(f: FixFields, tag: int) -> str:
 
 def _identifier(f: FixFields, tag: int, required: bool = False) -> str | None:
     """An ID the OMS stores (ExecID, ClOrdID, OrderID...): at most ``MAX_ID_LENGTH``
-    characters, the width of its columns, so an over-long one is refused here, explained
-    to the sender, on every database alike, instead of failing the commit."""
+    characters, the width of its columns, and no control characters (PostgreSQL refuses
+    NUL in text), so a bad one is refused here, explained to the sender, on every database
+    alike, instead of failing the commit."""
     raw = _required(f, tag) if required else f.get(tag)
     if raw is not None and len(raw) > MAX_ID_LENGTH:
         raise FixFieldError(tag, f"longer than {MAX_ID_LENGTH} characters ({len(raw)})")
+    if raw is not None and any(ord(c) < 32 or ord(c) == 127 for c in raw):
+        raise FixFieldError(tag, f"{raw!r} contains control characters")  # NUL: PostgreSQL
     return raw
 
 

@@ -96,6 +96,7 @@ def test_fix44_replace_ack_carries_new_and_orig_ids() -> None:
         ("8=FIX.4.4|35=8|37=O|17=E|150=F|39=1|11=" + "C" * 65 + "|14=1|151=1|6=1", 11, False),
         ("8=FIX.4.4|35=8|37=O|17=" + "E" * 65 + "|150=F|39=1|11=C|14=1|151=1|6=1", 17, False),
         ("8=FIX.4.4|35=8|37=" + "O" * 65 + "|17=E|150=F|39=1|11=C|14=1|151=1|6=1", 37, False),
+        ("8=FIX.4.4|35=8|37=O|17=E|150=F|39=1|11=C\x00|14=1|151=1|6=1", 11, False),  # NUL
     ],
 )
 def test_malformed_reports_name_the_tag(text: str, tag: int, missing: bool) -> None:
