@@ -574,12 +574,6 @@ def test_malformed_reports_are_explained_and_never_change_the_order(
     assert ledger.cum_by_order[order.routed_order_id] == Decimal(10)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="codec.execution_report reads neither Symbol (55) nor Side (54), so a fill whose "
-    "instrument or side contradicts the order is booked into it (found by the fuzzing; "
-    "a fix needs ExecutionReport to carry both and RoutedOrder.apply_report to compare)",
-)
 @pytest.mark.parametrize("contradiction", [{"t55": "MSFT"}, {"t54": "2"}], ids=["symbol", "side"])
 def test_report_contradicting_the_orders_symbol_or_side_is_not_booked(
     oms_on_raw_broker: OmsRunner, raw_broker: RawBroker, contradiction: dict[str, str]
@@ -595,18 +589,9 @@ def test_report_contradicting_the_orders_symbol_or_side_is_not_booked(
 
 
 def test_valid_fill_with_a_nul_in_a_free_text_field_is_booked(
-    request: pytest.FixtureRequest, oms_on_raw_broker: OmsRunner, raw_broker: RawBroker
+    oms_on_raw_broker: OmsRunner, raw_broker: RawBroker
 ) -> None:
     """A NUL in Text (58) says nothing about the fill, which must still be booked."""
-    if request.getfixturevalue("db_url").startswith("postgresql"):
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="the raw message goes to executions.raw (Text) as is; PostgreSQL refuses "
-                "NUL in text, the commit fails and the valid fill is only dead-lettered "
-                "(toms/services/executions.py, toms/persistence: store raw with NUL escaped)",
-            )
-        )
     runner, broker = oms_on_raw_broker, raw_broker
     assert runner.oms is not None and broker.session is not None
     routed = route(runner.oms, "IBM", 100, "150")

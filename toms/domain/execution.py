@@ -12,6 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from toms.domain.ids import ClOrdId, ExecId
+from toms.domain.values import Side
 
 
 class RoutedStatus(StrEnum):
@@ -81,6 +82,8 @@ class ExecutionReport:
     stop_price: Decimal | None = None
     text: str = ""
     poss_dup: bool = False
+    symbol: str | None = None  # what the broker says it traded: must be the order's
+    side: Side | None = None
 
 
 class CancelRejectTarget(StrEnum):

@@ -262,6 +262,7 @@ class RoutedOrder:
                 f"report {report.exec_id} names ClOrdID {report.cl_ord_id}, "
                 f"not in the chain of order {self.routed_order_id}"
             )
+        self._check_instrument(report)
         allowed = allowed_next(self.status, report.kind)
         if allowed is None:
             raise InvalidTransition(
@@ -279,6 +280,19 @@ class RoutedOrder:
         plan = self._plan(report)
         self._check_totals(report, plan)
         return self._commit(report, plan)
+
+    def _check_instrument(self, report: ExecutionReport) -> None:
+        """A report about another security or the other side is never this order's fill."""
+        if report.symbol is not None and report.symbol != self.symbol:
+            raise InconsistentReport(
+                f"report {report.exec_id} is for {report.symbol}, but order "
+                f"{self.routed_order_id} is {self.symbol}"
+            )
+        if report.side is not None and report.side.is_buy != self.side.is_buy:
+            raise InconsistentReport(
+                f"report {report.exec_id} is a {report.side.value}, but order "
+                f"{self.routed_order_id} is a {self.side.value}"
+            )
 
     # ── planning: compute the new quantities without touching self ───────────────────
     def _plan(self, report: ExecutionReport) -> _Plan:

@@ -40,6 +40,8 @@ SIDE, SYMBOL, TEXT, TIF, TRANSACT_TIME, STOP_PX, EXEC_TYPE = 54, 55, 58, 59, 60,
 LEAVES_QTY, CXL_REJ_REASON, EXPIRE_DATE, CXL_REJ_RESPONSE_TO = 151, 102, 432, 434
 
 SIDE_CODES: Final = {Side.BUY: "1", Side.SELL: "2", Side.SELL_SHORT: "5", Side.BUY_TO_COVER: "1"}
+# Inbound: which way the broker says it traded (6 = sell short exempt).
+SIDES_BY_CODE: Final = {"1": Side.BUY, "2": Side.SELL, "5": Side.SELL_SHORT, "6": Side.SELL_SHORT}
 ORD_TYPE_CODES: Final = {
     OrderType.MARKET: "1",
     OrderType.LIMIT: "2",
@@ -138,6 +140,8 @@ def execution_report(f: FixFields, received_at: datetime) -> ExecutionReport:
         transact_time=_utc(f, TRANSACT_TIME) or received_at,
         text=f.get(TEXT) or "",
         poss_dup=f.get(POSS_DUP) == "Y",
+        symbol=f.get(SYMBOL) or None,
+        side=_code(SIDES_BY_CODE, side, SIDE) if (side := f.get(SIDE)) else None,
     )
 
 

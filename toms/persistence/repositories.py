@@ -365,6 +365,11 @@ def fit(value: str, length: int) -> str:
     return f"{value[: length - 17]}~{digest}"
 
 
+def _printable(text: str | None) -> str | None:
+    """NUL is legal inside a FIX field but not in a PostgreSQL text: keep it visible."""
+    return text.replace("\x00", "\\x00") if text else text
+
+
 class ExecutionLog:
     """Processed ExecIDs per FIX session, with the outcome and the raw message."""
 
@@ -406,8 +411,8 @@ class ExecutionLog:
                 routed_order_id=routed_order_id,
                 kind=kind,
                 outcome=outcome,
-                error=error,
-                raw=raw,
+                error=_printable(error),
+                raw=_printable(raw),
                 received_at=received_at,
             )
         )
