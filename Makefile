@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest install bench clean
+.PHONY: demo test lint typecheck pytest install bench soak clean
 
 demo: $(STAMP)
 	$(BIN)/toms demo
@@ -26,6 +26,9 @@ pytest: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
+
+soak: $(STAMP)
+	$(BIN)/python benchmarks/soak/soak.py --orders 100000
 
 install: $(STAMP)
 
