@@ -35,6 +35,7 @@ from toms.domain.errors import (
 )
 from toms.server.auth import Authenticator, Forbidden, Unauthenticated, User
 from toms.server.event_hub import EventHub
+from toms.server.views import plain
 from toms.services.compliance_gate import AcknowledgementRequired, ComplianceBlocked, NotAuthorised
 from toms.services.context import Context, RequestClaim
 from toms.services.engine import EngineStopped
@@ -222,6 +223,20 @@ def install_error_handlers(app: FastAPI) -> None:
 def _problem(error: dict[str, Any]) -> str:
     where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
     return f"{where}: {error.get('msg', 'invalid')}" if where else str(error.get("msg"))
+
+
+def split(value: str | None) -> list[str] | None:
+    """A comma-separated query parameter (``status=new,filled``) as a list."""
+    if value is None:
+        return None
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def matches(entity: Any, statuses: list[str] | None, **wanted: str | None) -> bool:
+    """The list filters of the API: status in ``statuses``, and each given field equal."""
+    if statuses is not None and plain(entity.status) not in statuses:
+        return False
+    return all(v is None or plain(getattr(entity, k)) == v for k, v in wanted.items())
 
 
 def json_default(value: Any) -> Any:

@@ -20,6 +20,8 @@ from toms.server.api import (
     Write,
     WriteDep,
     canonical,
+    matches,
+    split,
 )
 from toms.server.auth import User
 from toms.server.schemas import OrderRequest, OverrideRequest, RebalanceRequest
@@ -85,25 +87,21 @@ def list_orders(
 ) -> list[Json]:
     """Orders, oldest first. ``status`` and ``ids`` take comma-separated lists (``ids``
     fetches a batch, e.g. the orders a batch of events named). PMs see their own."""
-    statuses = _split(status)
+    statuses = split(status)
 
     def query(uow: UnitOfWork) -> list[Json]:
         if ids is not None:
-            found = (uow.orders.get(i) for i in _split(ids) or [])
+            found = (uow.orders.get(i) for i in split(ids) or [])
             candidates = [o for o in found if o is not None]
         else:
             candidates = uow.orders.list(
                 account_id=account_id, statuses=statuses, block_id=block_id
             )
+        wanted = {"account_id": account_id, "block_id": block_id, "symbol": symbol, "side": side}
         orders = [
             o
             for o in candidates
-            if (account_id is None or o.account_id == account_id)
-            and (statuses is None or o.status.value in statuses)
-            and (block_id is None or o.block_id == block_id)
-            and (symbol is None or o.symbol == symbol)
-            and (side is None or o.side.value == side)
-            and user.sees_account(o.account_id)
+            if matches(o, statuses, **wanted) and user.sees_account(o.account_id)
         ]
         summaries = compliance_summaries(uow, {o.order_id for o in orders})
         return [order_view(o, summaries.get(o.order_id)) for o in orders]
@@ -275,9 +273,3 @@ def _verdict(p: dict[str, Any]) -> Json:
         "warnings": [rule for rule, st, _m in pairs if st == "warn"],
         "messages": [m for _r, st, m in pairs if st in ("block", "warn") and m],
     }
-
-
-def _split(value: str | None) -> list[str] | None:
-    if value is None:
-        return None
-    return [v.strip() for v in value.split(",") if v.strip()]

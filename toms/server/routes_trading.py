@@ -19,9 +19,10 @@ from toms.server.api import (
     Write,
     WriteDep,
     canonical,
+    matches,
+    split,
 )
 from toms.server.auth import User
-from toms.server.routes_orders import _split
 from toms.server.schemas import (
     AllocateRequest,
     BlockMemberRequest,
@@ -99,19 +100,14 @@ def list_blocks(
     s: ServerState = StateDep,
 ) -> list[Json]:
     """Blocks with their routed orders; ``status`` and ``ids`` take comma-separated lists."""
-    statuses = _split(status)
+    statuses = split(status)
 
     def query(uow: UnitOfWork) -> list[Json]:
         if ids is not None:
-            blocks = [b for b in (uow.blocks.get(i) for i in _split(ids) or []) if b is not None]
+            blocks = [b for b in (uow.blocks.get(i) for i in split(ids) or []) if b is not None]
         else:
             blocks = uow.blocks.list(statuses)
-        return [
-            _block_json(uow, b)
-            for b in blocks
-            if (symbol is None or b.symbol == symbol)
-            and (statuses is None or b.status.value in statuses)
-        ]
+        return [_block_json(uow, b) for b in blocks if matches(b, statuses, symbol=symbol)]
 
     return s.read(query)
 
@@ -220,14 +216,13 @@ def list_routed(
     """Broker orders; ``ids`` (comma-separated) fetches a batch, e.g. after events."""
 
     def query(uow: UnitOfWork) -> list[Json]:
-        statuses = _split(status)
+        statuses = split(status)
         out = []
-        for rid in _split(ids) or uow.routed.list_ids(statuses):
+        for rid in split(ids) or uow.routed.list_ids(statuses):
             r = uow.routed.get(rid)
-            if r is None or (statuses and r.status.value not in statuses):
-                continue
-            wanted = (broker or r.broker, symbol or r.symbol, block_id or r.block_id)
-            if wanted == (r.broker, r.symbol, r.block_id):
+            if r is not None and matches(
+                r, statuses, broker=broker, symbol=symbol, block_id=block_id
+            ):
                 out.append(routed_view(r))
         return out
 
