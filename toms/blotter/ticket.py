@@ -164,15 +164,7 @@ class RouteTicket(QDialog):
         inner.addWidget(self.compliance_table)
         inner.addWidget(self.acknowledge)
 
-        self.error = QLabel()
-        self.error.setStyleSheet(_ERROR_STYLE)
-        self.error.setWordWrap(True)
-        self.buttons = QDialogButtonBox()
-        self.send_button = QPushButton("Send to broker")
-        self.buttons.addButton(self.send_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.send_button.clicked.connect(self.send)
-        self.buttons.rejected.connect(self.reject)
+        self.error, self.buttons, self.send_button = _footer(self, "Send to broker")
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
@@ -396,15 +388,7 @@ class ReplaceTicket(QDialog):
         form.addRow("Quantity", self.quantity)
         form.addRow("Limit price", self.limit_price)
         form.addRow("Stop price", self.stop_price)
-        self.error = QLabel()
-        self.error.setStyleSheet(_ERROR_STYLE)
-        self.error.setWordWrap(True)
-        self.buttons = QDialogButtonBox()
-        self.send_button = QPushButton("Send replace")
-        self.buttons.addButton(self.send_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.send_button.clicked.connect(self.send)
-        self.buttons.rejected.connect(self.reject)
+        self.error, self.buttons, self.send_button = _footer(self, "Send replace")
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addLayout(form)
@@ -467,3 +451,17 @@ class ReplaceTicket(QDialog):
         self.sending = False
         self.error.setText(f"Not sent: {error_text(exc)}")
         self.send_button.setEnabled(True)
+
+
+def _footer(dialog: Any, send_text: str) -> tuple[QLabel, QDialogButtonBox, QPushButton]:
+    """A ticket's error line and its Send / Cancel buttons (Send calls ``dialog.send``)."""
+    error = QLabel()
+    error.setStyleSheet(_ERROR_STYLE)
+    error.setWordWrap(True)
+    buttons = QDialogButtonBox()
+    send = QPushButton(send_text)
+    buttons.addButton(send, QDialogButtonBox.ButtonRole.AcceptRole)
+    buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+    send.clicked.connect(dialog.send)
+    buttons.rejected.connect(dialog.reject)
+    return error, buttons, send
