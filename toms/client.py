@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
@@ -305,7 +306,5 @@ class EventStream:
 
 
 def _deadline(timeout: float) -> Callable[[], float]:
-    import time
-
     end = time.monotonic() + timeout
     return lambda: end - time.monotonic()
