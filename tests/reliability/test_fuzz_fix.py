@@ -20,6 +20,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -600,3 +601,23 @@ def test_valid_fill_with_a_nul_in_a_free_text_field_is_booked(
     broker.report(report_fields(order, "NUL-1", t58="see\x00here"))
     assert broker.session.probe(WAIT)
     assert order_state(runner, order.routed_order_id)[1] == Decimal(10)
+
+
+def test_a_late_report_is_booked_whatever_its_sending_time(
+    oms_on_raw_broker: OmsRunner, raw_broker: RawBroker
+) -> None:
+    """An OMS that fell minutes behind (found by the soak) must book the fill it reads
+    late; QuickFIX's default latency check would reject it as stale and consume it."""
+    runner, broker = oms_on_raw_broker, raw_broker
+    session = broker.session
+    assert runner.oms is not None and session is not None
+    routed = route(runner.oms, "IBM", 100, "150")
+    assert session.wait(lambda m: m.message_type == b"D", WAIT) is not None
+    order = Working(routed.routed_order_id, routed.cl_ord_id)
+    stale = (datetime.now(UTC) - timedelta(minutes=10)).strftime("%Y%m%d-%H:%M:%S.%f")[:-3]
+    fresh_header = session.header
+    session.header = lambda seq: [*fresh_header(seq)[:3], (52, stale)]  # type: ignore[method-assign]
+    broker.report(report_fields(order, "LATE-1", t60=stale))
+    assert session.probe(WAIT)
+    assert order_state(runner, order.routed_order_id)[1] == Decimal(10)
+    assert not any(m.message_type == b"3" for m in session.received)  # no session Reject

@@ -46,6 +46,10 @@ def initiator_settings(brokers: Iterable[BrokerSettings], data_dir: Path) -> str
         "ValidateFieldsOutOfOrder=N",
         "SocketNodelay=Y",
         "PersistMessages=Y",
+        # A report is a fact whatever its SendingTime: an OMS that fell behind must book a
+        # late fill, not reject it as stale (QuickFIX's default latency check would send a
+        # session Reject and consume the message, losing the fill).
+        "CheckLatency=N",
     ]
     for b in brokers:
         lines += [
