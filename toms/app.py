@@ -16,9 +16,8 @@ from typing import Any, TypeVar
 
 from toms.config import Settings
 from toms.domain.ids import Symbol
-from toms.persistence.engine import make_engine, make_session_factory
+from toms.persistence.database import Database
 from toms.persistence.schema import upgrade
-from toms.persistence.uow import SqlUnitOfWork
 from toms.services import booking, executions, trading
 from toms.services.context import Context, transaction
 from toms.services.engine import Engine
@@ -35,17 +34,14 @@ class Oms:
     ids: IdSource = field(default_factory=UuidIds)
 
     def __post_init__(self) -> None:
-        self.db = make_engine(self.settings.database_url)
-        self.session_factory = make_session_factory(self.db)
+        self.database = Database(self.settings.database_url)
         self.engine = Engine()
-        self.ctx = Context(
-            uow=lambda: SqlUnitOfWork(self.session_factory), clock=self.clock, ids=self.ids
-        )
+        self.ctx = Context(uow=self.database.unit_of_work, clock=self.clock, ids=self.ids)
         self.fix: Any = None  # toms.fix.initiator.FixInitiator once started
 
     # ── lifecycle ──────────────────────────────────────────────────────────────────
     def start(self, *, connect_fix: bool = True) -> Oms:
-        upgrade(self.db)
+        upgrade(self.database.engine)
         self.engine.start()
         self.call(seed_reference_data, self.ctx, self.settings)
         self._install_compliance()
@@ -61,7 +57,7 @@ class Oms:
             self.fix.stop()
             self.fix = None
         self.engine.stop()
-        self.db.dispose()
+        self.database.dispose()
 
     def __enter__(self) -> Oms:
         return self.start()
@@ -108,8 +104,8 @@ class Oms:
         return self.call(executions.apply_execution_report, self.ctx, session_id, report, raw)
 
     def read(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run a read-only query in its own session (any thread)."""
-        with self.ctx.uow() as uow:
+        """Run a read-only query in its own transaction (any thread)."""
+        with self.database.reader() as uow:
             return fn(uow, *args)
 
 

@@ -13,14 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 
 from tests.reliability.conftest import WAIT, OmsRunner, broker_config, oms_settings
 from toms.app import Oms
 from toms.domain.execution import RoutedStatus as S
 from toms.domain.routed_order import RoutedOrder
 from toms.domain.values import OrderType, Side
-from toms.persistence.tables import AuditEventRow, ExecutionRow
 from toms.services import trading
 from toms.services.reconciliation import OPEN_STATUSES, reconcile_broker
 from toms.simulator.acceptor import SimulatedBroker
@@ -68,12 +66,7 @@ def status_is(routed_id: str, *statuses: S, cum: int | None = None) -> Any:
 def events(oms: Oms, *types: str) -> list[tuple[str, str]]:
     return oms.read(
         lambda uow: [
-            (r.event_type, r.entity_id)
-            for r in uow.session.scalars(
-                select(AuditEventRow)
-                .where(AuditEventRow.event_type.in_(types))
-                .order_by(AuditEventRow.seq)
-            )
+            (r.event_type, r.entity_id) for r in uow.audit.since(0, 10**9) if r.event_type in types
         ]
     )
 
@@ -83,7 +76,7 @@ def status_answers(at_least: int) -> Any:
     with an event, so the waiter wakes for it."""
 
     def probe(uow: Any) -> int | None:
-        n = uow.session.scalar(select(func.count()).where(ExecutionRow.kind == "order_status"))
+        (n,) = uow.db.one("SELECT count(*) FROM executions WHERE kind = 'order_status'")
         return n if n >= at_least else None
 
     return probe

@@ -87,11 +87,11 @@ def reading(settings: Settings) -> Iterator[Callable[[], SqlUnitOfWork]]:
     A database with no schema yet is set up as ``Oms.start`` does; one at another revision
     is refused with the command that fixes it.
     """
-    from toms.persistence.engine import make_engine, make_session_factory
+    from toms.persistence.database import Database
     from toms.persistence.schema import current_revision, head_revision
-    from toms.persistence.uow import SqlUnitOfWork
 
-    engine = make_engine(settings.database_url)
+    database = Database(settings.database_url)
+    engine = database.engine
     try:
         current, head = current_revision(engine), head_revision()
         if current is None:
@@ -112,10 +112,9 @@ def reading(settings: Settings) -> Iterator[Callable[[], SqlUnitOfWork]]:
                 f"database {where} is at schema revision {current}, this toms reads {head}: "
                 "run `toms db upgrade`"
             )
-        factory = make_session_factory(engine)
-        yield lambda: SqlUnitOfWork(factory)
+        yield database.reader
     finally:
-        engine.dispose()
+        database.dispose()
 
 
 def run(args: argparse.Namespace) -> int:

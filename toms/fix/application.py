@@ -15,7 +15,6 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,10 +34,6 @@ from toms.services.executions import (
 )
 
 log = logging.getLogger(__name__)
-
-
-class EngineBusy(RuntimeError):
-    """The engine did not take the message in time; it was not applied."""
 
 
 _FIX_ERRORS = (
@@ -176,20 +171,14 @@ class OmsApplication(fix.Application):  # type: ignore[misc]
 
     # ── helpers ────────────────────────────────────────────────────────────────────
     def _commit(self, fn: Callable[..., object], *args: object) -> None:
-        """Run ``fn`` on the engine thread and return only once it has committed.
+        """Run ``fn`` as the engine's only writer and return only once it has committed.
 
-        On a timeout the job is cancelled if it has not started, and the caller dead-letters
-        the message: then the dead letter is its only trace. A job already running is
-        waited for, because it is writing the message to the database right now; dead-
-        lettering it as well would leave two copies of one broker fact.
+        If the writer lock is not free within the timeout, ``EngineBusy`` is raised and the
+        caller dead-letters the message: then the dead letter is its only trace. A command
+        that has started always runs to its end, because it is writing the message to the
+        database right now; dead-lettering it as well would leave two copies of one fact.
         """
-        future = self._engine.submit(fn, *args)
-        try:
-            future.result(timeout=self._timeout)
-        except FutureTimeout:
-            if future.cancel():
-                raise EngineBusy(f"engine did not start the job within {self._timeout}s") from None
-            future.result()
+        self._engine.call(fn, *args, timeout=self._timeout)
 
     def _record(self, session_id: fix.SessionID, event_type: str, message: fix.Message) -> None:
         fields = QuickfixFields(message)

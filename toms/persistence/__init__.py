@@ -1,4 +1,5 @@
-"""SQLAlchemy 2.0 persistence: typed rows, explicit mapping, repositories, unit of work.
+"""Persistence: the schema (SQLAlchemy rows and Alembic migrations), repositories that
+speak plain SQL through the DB-API, and the unit of work.
 
-Owns every SQL detail. Domain objects never see a Session; row classes never leave here.
+Owns every SQL detail. Domain objects never see a connection; rows never leave here.
 """

@@ -1,71 +1,68 @@
-"""Unit of work: one transaction, rolled back unless committed."""
+"""Unit of work: one transaction on one connection, rolled back unless committed."""
 
 from __future__ import annotations
 
+import logging
 from types import TracebackType
-
-from sqlalchemy import event
-from sqlalchemy.orm import Session, sessionmaker
+from typing import TYPE_CHECKING, Any
 
 from toms.persistence.bookings import AllocationRepository, TaxLedgerRepository
-from toms.persistence.repositories import (
-    AccountRepository,
-    AuditLog,
-    BlockRepository,
-    ExecutionLog,
-    IdempotencyKeys,
-    OrderRepository,
-    Outbox,
-    RoutedOrderRepository,
-    SecurityRepository,
-    TaxLotRepository,
-)
-from toms.persistence.tables import AuditEventRow
+from toms.persistence.logs import AuditEntry, AuditLog, ExecutionLog, IdempotencyKeys, Outbox
+from toms.persistence.orders import BlockRepository, OrderRepository
+from toms.persistence.reference import AccountRepository, SecurityRepository, TaxLotRepository
+from toms.persistence.routed import RoutedOrderRepository
+from toms.persistence.sql import Db
 
+if TYPE_CHECKING:
+    from toms.persistence.database import Database
 
-def _keep_loaded(session: Session, row: object) -> None:
-    session.info["loaded"].append(row)
-
-
-def _keep_loaded_rows(factory: sessionmaker[Session]) -> None:
-    """Listen once per session factory (a listener per session costs every transaction)."""
-    if not event.contains(factory, "loaded_as_persistent", _keep_loaded):
-        event.listen(factory, "loaded_as_persistent", _keep_loaded)
+log = logging.getLogger(__name__)
 
 
 class SqlUnitOfWork:
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
-        self._factory = session_factory
-        self.committed_events: list[AuditEventRow] = []
+    """Re-enterable: each ``with`` block is a new transaction."""
+
+    def __init__(self, database: Database, writer: bool = False) -> None:
+        self._database = database
+        self._writer = writer
+        self._connection: Any = None
+        self.committed_events: list[AuditEntry] = []
 
     def __enter__(self) -> SqlUnitOfWork:
-        self.session = self._factory()
-        s = self.session
-        # The identity map holds rows weakly and repositories hand out domain copies, so
-        # rows would be dropped and re-read on the next get(); keep them for the transaction.
-        s.info["loaded"] = []
-        _keep_loaded_rows(self._factory)
-        self.securities = SecurityRepository(s)
-        self.accounts = AccountRepository(s)
-        self.lots = TaxLotRepository(s)
-        self.orders = OrderRepository(s)
-        self.blocks = BlockRepository(s)
-        self.routed = RoutedOrderRepository(s)
-        self.executions = ExecutionLog(s)
-        self.audit = AuditLog(s)
-        self.outbox = Outbox(s)
-        self.allocations = AllocationRepository(s)
-        self.ledger = TaxLedgerRepository(s)
-        self.idempotency = IdempotencyKeys(s)
+        connection = self._database.checkout(self._writer)
+        raw = connection.driver_connection
+        codec = self._database.codec
+        try:
+            if codec.name == "sqlite":
+                raw.execute("BEGIN")  # one snapshot for every read of this unit of work
+        except BaseException:
+            self._database.checkin(connection, self._writer, broken=True)
+            raise
+        self._connection, self._raw, self._open = connection, raw, True
+        self.db = db = Db(raw, codec)
+        self.securities = SecurityRepository(db)
+        self.accounts = AccountRepository(db)
+        self.lots = TaxLotRepository(db)
+        self.orders = OrderRepository(db)
+        self.blocks = BlockRepository(db)
+        self.routed = RoutedOrderRepository(db)
+        self.executions = ExecutionLog(db)
+        self.audit = AuditLog(db)
+        self.outbox = Outbox(db)
+        self.allocations = AllocationRepository(db)
+        self.ledger = TaxLedgerRepository(db)
+        self.idempotency = IdempotencyKeys(db)
         return self
 
     def commit(self) -> None:
-        self.session.commit()
+        self._raw.commit()
+        self._open = False
         self.committed_events.extend(self.audit.appended)
         self.audit.appended = []
 
     def rollback(self) -> None:
-        self.session.rollback()
+        self._raw.rollback()
+        self._open = False
         self.audit.appended = []
 
     def __exit__(
@@ -74,7 +71,12 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            self.rollback()
-        finally:
-            self.session.close()
+        connection, self._connection = self._connection, None
+        broken = False
+        if self._open:
+            try:
+                self.rollback()
+            except Exception:  # the connection is gone; whatever was not committed with it
+                log.exception("rollback failed; the connection is discarded")
+                broken = True
+        self._database.checkin(connection, self._writer, broken)

@@ -83,7 +83,7 @@ def after_routed_change(ctx: Context, tx: Transaction, routed: RoutedOrder, now:
         for rid in block.routed_order_ids
     ]
     filled, avg_px = block_fill(routed_orders)
-    orders = {o.order_id: o for o in (uow.orders.require(i) for i in block.order_ids)}
+    orders = {o.order_id: o for o in uow.orders.require_all(block.order_ids)}
     shares = intraday_shares(uow, block, orders, filled)
     working = any(not r.is_terminal for r in routed_orders)
     if not working and block.status is BlockStatus.ROUTED:

@@ -119,7 +119,7 @@ def create_block(ctx: Context, order_ids: list[str], user: str) -> Block:
         raise InvalidOrder("a block needs at least one order")
     now = ctx.clock.now()
     with transaction(ctx) as tx:
-        orders = [tx.uow.orders.require(i) for i in order_ids]
+        orders = tx.uow.orders.require_all(order_ids)
         first = orders[0]
         block = Block(BlockId(ctx.ids.new("BLK")), first.symbol, first.side, now, UserId(user))
         for order in orders:
@@ -187,7 +187,7 @@ def route_block(
     now = ctx.clock.now()
     with transaction(ctx) as tx:
         block = tx.uow.blocks.require(BlockId(block_id))
-        orders = [tx.uow.orders.require(i) for i in block.order_ids]
+        orders = tx.uow.orders.require_all(block.order_ids)
         routed = _routed_for(
             ctx, block, orders, now, broker, order_type, limit_price, stop_price,
             time_in_force, expire_date, quantity,
@@ -196,7 +196,7 @@ def route_block(
             ctx.compliance.check_block_route(
                 tx, block, orders, routed, user, now, acknowledged=acknowledge_warnings
             )
-        block.mark_routed(routed.routed_order_id, tx.uow.securities.prices().get(block.symbol))
+        block.mark_routed(routed.routed_order_id, tx.uow.securities.price(block.symbol))
         tx.uow.routed.save(routed, now)
         tx.uow.blocks.save(block)
         for order in orders:
@@ -235,7 +235,7 @@ def preview_route(
     """
     ctx.gateway(broker)
     block = uow.blocks.require(BlockId(block_id))
-    orders = [uow.orders.require(i) for i in block.order_ids]
+    orders = uow.orders.require_all(block.order_ids)
     now = ctx.clock.now()
     routed = _routed_for(
         ctx, block, orders, now, broker, order_type, limit_price, stop_price,
@@ -408,7 +408,7 @@ def _send(ctx: Context, outbox_id: int, action: Callable[[], None]) -> bool:
 
 def _mark_sent(ctx: Context, outbox_id: int) -> None:
     with transaction(ctx) as tx:
-        tx.uow.outbox.mark_sent(outbox_id, ctx.clock.now())
+        tx.uow.outbox.mark_sent([(outbox_id, ctx.clock.now())])
         tx.commit()
 
 

@@ -1,4 +1,4 @@
-"""fromApp waits for the commit; when the engine cannot take a message in time, the
+"""fromApp waits for the commit; when the writer lock is not free in time, the
 message is dead-lettered and never applied later behind QuickFIX's back."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from toms.fix.application import DeadLetters, EngineBusy, OmsApplication
+from toms.fix.application import DeadLetters, OmsApplication
 from toms.fix.status import SessionBoard
-from toms.services.engine import Engine
+from toms.services.engine import Engine, EngineBusy
 
 
 @pytest.fixture
@@ -26,8 +26,9 @@ def application(engine: Engine, tmp_path: Path, timeout: float) -> OmsApplicatio
 
 
 def test_job_not_started_in_time_is_cancelled_never_applied(engine: Engine, tmp_path: Path) -> None:
-    release = threading.Event()
-    engine.submit(release.wait, 10)  # the engine is busy with something slow
+    busy, release = threading.Event(), threading.Event()
+    engine.submit(lambda: busy.set() or release.wait(10))  # something slow holds the writer
+    assert busy.wait(5)
     applied: list[str] = []
     app = application(engine, tmp_path, timeout=0.2)
     with pytest.raises(EngineBusy):

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from tests.integration.fix.conftest import WAIT, Waiter
 from toms.app import Oms
@@ -39,7 +38,6 @@ from toms.domain.ids import BrokerId
 from toms.domain.orders import OrderStatus
 from toms.domain.routed_order import RoutedOrder
 from toms.domain.values import OrderType, Side
-from toms.persistence.tables import ExecutionRow
 from toms.simulator.acceptor import FixRecord, SimulatedBroker
 from toms.simulator.config import BrokerConfig
 from toms.simulator.matching import FillPolicy, MatchingConfig
@@ -287,12 +285,7 @@ def next_clip(broker: SimulatedBroker, clip: int) -> None:
 
 def executions(oms: Oms) -> list[tuple[str, str]]:
     return oms.read(
-        lambda uow: [
-            (r.exec_id, r.outcome)
-            for r in uow.session.scalars(
-                select(ExecutionRow).where(ExecutionRow.session_id == SESSION)
-            )
-        ]
+        lambda uow: [(r.exec_id, r.outcome) for r in uow.executions.for_session(SESSION)]
     )
 
 

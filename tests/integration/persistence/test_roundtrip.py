@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -16,7 +17,7 @@ from toms.domain.ids import AccountId, BlockId, ClOrdId, LotId, OrderId, Symbol,
 from toms.domain.orders import Order, OrderStatus
 from toms.domain.reference import Account, Security, TaxLot
 from toms.domain.values import AssetClass, OrderType, Side, TaxLotMethod, TimeInForce
-from toms.persistence.engine import make_engine, make_session_factory
+from toms.persistence.database import Database
 from toms.persistence.schema import current_revision, head_revision, upgrade
 from toms.persistence.uow import SqlUnitOfWork
 
@@ -24,16 +25,21 @@ NOW = datetime(2026, 11, 20, 15, 0, 1, 123456, tzinfo=UTC)
 
 
 @pytest.fixture
-def engine(db_url: str) -> Engine:
-    engine = make_engine(db_url)
-    upgrade(engine)
-    yield engine  # type: ignore[misc]
-    engine.dispose()
+def database(db_url: str) -> Iterator[Database]:
+    database = Database(db_url)
+    upgrade(database.engine)
+    yield database
+    database.dispose()
 
 
 @pytest.fixture
-def uow(engine: Engine) -> SqlUnitOfWork:
-    return SqlUnitOfWork(make_session_factory(engine))
+def engine(database: Database) -> Engine:
+    return database.engine
+
+
+@pytest.fixture
+def uow(database: Database) -> SqlUnitOfWork:
+    return database.unit_of_work()
 
 
 def seed(uow: SqlUnitOfWork) -> None:
@@ -153,10 +159,8 @@ def test_naive_datetime_and_float_are_refused_and_nothing_is_stored(uow: SqlUnit
         bad.created_at = datetime(2026, 1, 1)  # noqa: DTZ001 - the point of the test
         with pytest.raises(Exception, match="naive datetime"):
             uow.routed.save(bad, NOW)
-    with uow:
+    with uow, pytest.raises(Exception, match="expected Decimal, got float"):
         uow.securities.set_price("IBM", 180.5)  # type: ignore[arg-type]
-        with pytest.raises(Exception, match="expected Decimal, got float"):
-            uow.commit()
     with uow:
         assert uow.routed.get("R1") is None
         assert uow.securities.prices()[Symbol("IBM")] == Decimal("180.1234567890123456789")

@@ -1,0 +1,208 @@
+"""Securities, accounts and tax lots."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from toms.domain.errors import UnknownOrder
+from toms.domain.ids import AccountId, LotId, Symbol
+from toms.domain.reference import Account, Security, TaxLot
+from toms.domain.values import AssetClass, TaxLotMethod
+from toms.persistence.sql import Db
+
+_SECURITY = (
+    "SELECT symbol, issuer, sector, country, lot_size, asset_class, currency, "
+    "shares_outstanding FROM securities"
+)
+
+
+class SecurityRepository:
+    def __init__(self, db: Db) -> None:
+        self._db = db
+
+    def get(self, symbol: str) -> Security | None:
+        row = self._db.one(_SECURITY + " WHERE symbol = ?", (symbol,))
+        return self._security(row) if row else None
+
+    def all(self) -> list[Security]:
+        return [self._security(r) for r in self._db.all(_SECURITY + " ORDER BY symbol")]
+
+    def save(self, security: Security, last_price: Decimal | None = None) -> None:
+        """Reference fields follow ``security``; the stored price changes only if given."""
+        c = self._db.codec
+        values = (
+            security.issuer,
+            security.sector,
+            security.country,
+            c.dec(security.lot_size),
+            security.asset_class.value,
+            security.currency,
+            c.dec(security.shares_outstanding),
+        )
+        changed = self._db.run(
+            "UPDATE securities SET issuer = ?, sector = ?, country = ?, lot_size = ?, "
+            "asset_class = ?, currency = ?, shares_outstanding = ? WHERE symbol = ?",
+            (*values, security.symbol),
+        )
+        if not changed:
+            self._db.run(
+                "INSERT INTO securities (issuer, sector, country, lot_size, asset_class, "
+                "currency, shares_outstanding, symbol, last_price) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*values, security.symbol, c.dec(last_price)),
+            )
+        elif last_price is not None:
+            self.set_price(security.symbol, last_price)
+
+    def set_price(self, symbol: str, price: Decimal) -> None:
+        changed = self._db.run(
+            "UPDATE securities SET last_price = ? WHERE symbol = ?",
+            (self._db.codec.dec(price), symbol),
+        )
+        if not changed:
+            raise UnknownOrder(f"unknown security {symbol}")
+
+    def price(self, symbol: str) -> Decimal | None:
+        row = self._db.one("SELECT last_price FROM securities WHERE symbol = ?", (symbol,))
+        return self._db.codec.to_dec(row[0]) if row else None
+
+    def prices(self) -> dict[Symbol, Decimal]:
+        rows = self._db.all("SELECT symbol, last_price FROM securities")
+        to_dec = self._db.codec.to_dec
+        return {Symbol(s): to_dec(p) for s, p in rows if p is not None}  # type: ignore[misc]
+
+    def _security(self, row: tuple[Any, ...]) -> Security:
+        symbol, issuer, sector, country, lot_size, asset_class, currency, outstanding = row
+        to_dec = self._db.codec.to_dec
+        return Security(
+            symbol=Symbol(symbol),
+            issuer=issuer,
+            sector=sector,
+            country=country,
+            lot_size=to_dec(lot_size),  # type: ignore[arg-type]
+            asset_class=AssetClass(asset_class),
+            currency=currency,
+            shares_outstanding=to_dec(outstanding),
+        )
+
+
+_ACCOUNT = (
+    "SELECT account_id, name, base_currency, tax_lot_method, cash, short_allowed, "
+    "account_group FROM accounts"
+)
+
+
+class AccountRepository:
+    def __init__(self, db: Db) -> None:
+        self._db = db
+
+    def get(self, account_id: str) -> Account | None:
+        row = self._db.one(_ACCOUNT + " WHERE account_id = ?", (account_id,))
+        return self._account(row) if row else None
+
+    def all(self) -> list[Account]:
+        return [self._account(r) for r in self._db.all(_ACCOUNT + " ORDER BY account_id")]
+
+    def save(self, account: Account) -> None:
+        c = self._db.codec
+        values = (
+            account.name,
+            account.base_currency,
+            account.tax_lot_method.value,
+            c.dec(account.cash),
+            c.flag(account.short_allowed),
+            account.group,
+            account.account_id,
+        )
+        changed = self._db.run(
+            "UPDATE accounts SET name = ?, base_currency = ?, tax_lot_method = ?, cash = ?, "
+            "short_allowed = ?, account_group = ? WHERE account_id = ?",
+            values,
+        )
+        if not changed:
+            self._db.run(
+                "INSERT INTO accounts (name, base_currency, tax_lot_method, cash, "
+                "short_allowed, account_group, account_id, version) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
+                values,
+            )
+
+    def _account(self, row: tuple[Any, ...]) -> Account:
+        account_id, name, currency, method, cash, short_allowed, group = row
+        c = self._db.codec
+        return Account(
+            account_id=AccountId(account_id),
+            name=name,
+            base_currency=currency,
+            tax_lot_method=TaxLotMethod(method),
+            cash=c.to_dec(cash),  # type: ignore[arg-type]
+            short_allowed=c.to_flag(short_allowed),
+            group=group,
+        )
+
+
+_LOT = (
+    "SELECT lot_id, account_id, symbol, trade_date, quantity, cost_basis, holding_start, "
+    "wash_sale_adjustment FROM tax_lots"
+)
+
+
+class TaxLotRepository:
+    def __init__(self, db: Db) -> None:
+        self._db = db
+
+    def for_account(self, account_id: str, symbol: str | None = None) -> list[TaxLot]:
+        if symbol is None:
+            rows = self._db.all(
+                _LOT + " WHERE account_id = ? ORDER BY trade_date, lot_id", (account_id,)
+            )
+        else:
+            rows = self._db.all(
+                _LOT + " WHERE account_id = ? AND symbol = ? ORDER BY trade_date, lot_id",
+                (account_id, symbol),
+            )
+        return [self._lot(r) for r in rows]
+
+    def all(self) -> list[TaxLot]:
+        return [self._lot(r) for r in self._db.all(_LOT + " ORDER BY account_id, lot_id")]
+
+    def replace(self, account_id: str, symbol: str, lots: Iterable[TaxLot]) -> None:
+        """Swap an account's lots in one security for the result of a relief or purchase."""
+        self._db.run(
+            "DELETE FROM tax_lots WHERE account_id = ? AND symbol = ?", (account_id, symbol)
+        )
+        for lot in lots:
+            self.add(lot)
+
+    def add(self, lot: TaxLot) -> None:
+        c = self._db.codec
+        self._db.run(
+            "INSERT INTO tax_lots (lot_id, account_id, symbol, trade_date, quantity, "
+            "cost_basis, holding_start, wash_sale_adjustment) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                lot.lot_id,
+                lot.account_id,
+                lot.symbol,
+                c.day(lot.trade_date),
+                c.dec(lot.quantity),
+                c.dec(lot.cost_basis),
+                c.day(lot.holding_start),
+                c.dec(lot.wash_sale_adjustment),
+            ),
+        )
+
+    def _lot(self, row: tuple[Any, ...]) -> TaxLot:
+        lot_id, account_id, symbol, trade_date, quantity, basis, holding_start, wash = row
+        c = self._db.codec
+        return TaxLot(
+            lot_id=LotId(lot_id),
+            account_id=AccountId(account_id),
+            symbol=Symbol(symbol),
+            trade_date=c.to_day(trade_date),  # type: ignore[arg-type]
+            quantity=c.to_dec(quantity),  # type: ignore[arg-type]
+            cost_basis=c.to_dec(basis),  # type: ignore[arg-type]
+            holding_start=c.to_day(holding_start),
+            wash_sale_adjustment=c.to_dec(wash),  # type: ignore[arg-type]
+        )
