@@ -1,4 +1,10 @@
-"""Row classes. One table per aggregate plus the append-only audit and execution logs."""
+"""The schema: one table per aggregate plus the append-only audit and execution logs.
+
+These declarations are what Alembic migrates and what the migrations are checked
+against; the repositories read and write the tables with plain SQL (``toms.persistence.sql``).
+Tables on the path of a fill carry only the indexes a query needs: each index a changed
+row is in costs the commit one more page written (see migration 0005).
+"""
 
 from __future__ import annotations
 
@@ -90,7 +96,7 @@ class OrderRow(Base):
     stop_price: Mapped[Decimal | None]
     time_in_force: Mapped[str] = mapped_column(String(8))
     expire_date: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(24), index=True)
+    status: Mapped[str] = mapped_column(String(24))
     filled_quantity: Mapped[Decimal]
     avg_price: Mapped[Decimal | None]
     block_id: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -108,7 +114,7 @@ class BlockRow(Base):
     block_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     symbol: Mapped[str] = mapped_column(ForeignKey("securities.symbol"))
     side: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[str] = mapped_column(String(16))
     arrival_price: Mapped[Decimal | None]
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(64))
@@ -139,7 +145,7 @@ class RoutedOrderRow(Base):
     time_in_force: Mapped[str] = mapped_column(String(8))
     expire_date: Mapped[date | None] = mapped_column(Date)
     cl_ord_id: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(24), index=True)
+    status: Mapped[str] = mapped_column(String(24))
     previous_status: Mapped[str | None] = mapped_column(String(24))
     pending_kind: Mapped[str | None] = mapped_column(String(16))
     pending_cl_ord_id: Mapped[str | None] = mapped_column(String(64))
@@ -192,7 +198,7 @@ class ExecutionRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     session_id: Mapped[str] = mapped_column(String(128))
     exec_id: Mapped[str] = mapped_column(String(64))
-    cl_ord_id: Mapped[str] = mapped_column(String(64), index=True)
+    cl_ord_id: Mapped[str] = mapped_column(String(64))
     routed_order_id: Mapped[str | None] = mapped_column(String(64), index=True)
     kind: Mapped[str] = mapped_column(String(24))
     outcome: Mapped[str] = mapped_column(String(16))  # applied | rejected | unmatched
@@ -209,7 +215,7 @@ class AuditEventRow(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     occurred_at: Mapped[datetime]
     recorded_at: Mapped[datetime]
-    event_type: Mapped[str] = mapped_column(String(64), index=True)
+    event_type: Mapped[str] = mapped_column(String(64))
     entity_type: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[str] = mapped_column(String(64))
     actor: Mapped[str] = mapped_column(String(64))
@@ -226,7 +232,7 @@ class OutboxRow(Base):
 
     __tablename__ = "outbox"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    routed_order_id: Mapped[str] = mapped_column(String(64), index=True)
+    routed_order_id: Mapped[str] = mapped_column(String(64))
     cl_ord_id: Mapped[str] = mapped_column(String(64))
     request: Mapped[str] = mapped_column(String(16))  # new | cancel | replace | status
     created_at: Mapped[datetime]
