@@ -321,15 +321,18 @@ def _security(r: _Reader) -> Security:
 
 
 def _account(r: _Reader) -> Account:
-    return Account(
-        account_id=AccountId(r.get("id", str)),
-        name=r.get("name", str),
-        base_currency=r.get("base_currency", str, "USD"),
-        tax_lot_method=r.choice("tax_lot_method", TaxLotMethod, "fifo"),
-        cash=r.decimal("cash", "0"),
-        short_allowed=r.get("short_allowed", bool, True),
-        group=r.get("group", str, "default"),
-    )
+    try:
+        return Account(
+            account_id=AccountId(r.get("id", str)),
+            name=r.get("name", str),
+            base_currency=r.get("base_currency", str, "USD"),
+            tax_lot_method=r.choice("tax_lot_method", TaxLotMethod, "fifo"),
+            cash=r.decimal("cash", "0"),
+            short_allowed=r.get("short_allowed", bool, True),
+            group=r.get("group", str, "default"),
+        )
+    except InvalidValue as exc:
+        raise ConfigError(r.source, r.path, str(exc)) from None
 
 
 def _holding(r: _Reader, accounts: set[str], symbols: set[str]) -> HoldingSettings:

@@ -10,6 +10,7 @@ SequenceReset-Reset. After each, orders keep trading and every fill is stored on
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,22 @@ def test_gap_is_closed_by_resend_request_and_gap_fill(
     trade_and_check(runner, sim, "AAPL")
 
 
+def end_logon_exchange(runner: OmsRunner, sim: SimulatedBroker) -> None:
+    """A QuickFIX acceptor answers every Logon it receives, the OMS's answer to its reset
+    included, and each answer with ResetSeqNumFlag is answered again: the two engines trade
+    reset Logons until some other message breaks the loop, and a message caught in it is
+    lost with the broker's reset store. A broker that did this would have to log out; the
+    simulated one does, and the OMS logs on again."""
+    assert runner.oms is not None
+    board, asked = runner.oms.fix.board, datetime.now(UTC)
+    broker_session().logout("end of the reset exchange")
+    assert board.wait_for("SIM", lambda s: (s.last_logout or asked) > asked, WAIT)
+    broker_session().logon()  # accept logons again
+    assert board.wait_for(
+        "SIM", lambda s: s.logged_on and s.last_logon is not None and s.last_logon > asked, WAIT
+    )
+
+
 def test_counterparty_resets_sequence_numbers_mid_session(
     runner: OmsRunner, sim: SimulatedBroker
 ) -> None:
@@ -98,6 +115,7 @@ def test_counterparty_resets_sequence_numbers_mid_session(
         lambda r: r.direction == "in" and r.msg_type == "A" and r.get(141) == "Y", WAIT
     )[-1]
     assert answer.get(34) == "1"  # the OMS reset and acknowledged with its own Logon
+    end_logon_exchange(runner, sim)
     trade_and_check(runner, sim, "MSFT")
     sim.set_price("JPM", Decimal("149"))  # the order from before the reset still trades
     runner.until(status_is(resting.routed_order_id, S.FILLED, cum=100))

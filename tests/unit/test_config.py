@@ -81,6 +81,11 @@ def test_shipped_example_config_loads() -> None:
             "must be positive",
         ),
         (lambda t: t.replace('name = "Fund"\n', ""), "accounts[0].name", "is missing"),
+        (
+            lambda t: t.replace('id = "A1"', 'id = " "').replace('account = "A1"', 'account = " "'),
+            "accounts[0]",
+            "account id must not be empty",
+        ),
         (lambda t: t.replace("port = 9878", 'port = "x"'), "brokers[0].port", "must be int"),
         (lambda t: t.replace("port = 9878", "port = 70000"), "brokers[0].port", "not a TCP port"),
         (

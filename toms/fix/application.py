@@ -22,7 +22,7 @@ from typing import Any
 import quickfix as fix
 
 from toms.fix import codec
-from toms.fix.fields import QuickfixFields
+from toms.fix.fields import FixFields, QuickfixFields, RawFields
 from toms.fix.status import SessionBoard
 from toms.services.booking import apply_allocation_ack
 from toms.services.context import Context
@@ -111,10 +111,10 @@ class OmsApplication(fix.Application):  # type: ignore[misc]
         )
 
     def toAdmin(self, message: fix.Message, session_id: fix.SessionID) -> None:
-        self._guard("toAdmin", session_id, lambda: self._status(session_id))
+        pass
 
     def toApp(self, message: fix.Message, session_id: fix.SessionID) -> None:
-        self._guard("toApp", session_id, lambda: self._status(session_id))
+        pass
 
     def fromAdmin(self, message: fix.Message, session_id: fix.SessionID) -> None:
         def admin() -> None:
@@ -123,8 +123,6 @@ class OmsApplication(fix.Application):  # type: ignore[misc]
                 self._status(session_id, last_heartbeat=datetime.now(UTC))
             elif msg_type == "3":  # session-level Reject of something we sent
                 self._record(session_id, "SessionRejectReceived", message)
-            else:
-                self._status(session_id)
 
         self._guard("fromAdmin", session_id, admin)
 
@@ -151,10 +149,11 @@ class OmsApplication(fix.Application):  # type: ignore[misc]
     def _dispatch(
         self, message: fix.Message, session_id: fix.SessionID, session: str, raw: str
     ) -> None:
-        msg_type = message.getHeader().getField(35)
-        fields = QuickfixFields(message)
+        fields: FixFields | None = RawFields.of(raw)
+        if fields is None:
+            fields = QuickfixFields(message)
+        msg_type = fields.get(35)
         now = datetime.now(UTC)
-        self._status(session_id)
         if msg_type == "8":
             report = codec.execution_report(fields, now)
             self._commit(apply_execution_report, self._ctx, session, report, raw)
@@ -197,10 +196,6 @@ class OmsApplication(fix.Application):  # type: ignore[misc]
         broker = self._brokers.get(key)
         if broker is None:
             return None
-        session = fix.Session.lookupSession(session_id)
-        if session is not None:
-            changes.setdefault("next_sender_seq", session.getExpectedSenderNum())
-            changes.setdefault("next_target_seq", session.getExpectedTargetNum())
         self._board.update(broker, key, **changes)
         return broker
 

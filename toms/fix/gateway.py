@@ -61,8 +61,7 @@ class QuickFixGateway:
         self._send("J", fields, groups)
 
     def _send(self, msg_type: str, fields: codec.Fields, groups: list[codec.Group] = ()) -> None:  # type: ignore[assignment]
-        status = self._board.get(self._broker.broker_id)
-        if status is None or not status.logged_on:
+        if not self._board.logged_on(self._broker.broker_id):
             raise GatewayUnavailable(f"FIX session to {self._broker.broker_id} is not logged on")
         message = fix.Message()
         header = message.getHeader()

@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 class FixInitiator:
     def __init__(self, settings: Settings, ctx: Context, engine: Engine) -> None:
         self.settings = settings
-        self.board = SessionBoard()
+        self.board = SessionBoard(self._sequences)
+        self._session_ids: dict[str, fix.SessionID] = {}
         self._ctx = ctx
         self._engine = engine
         path = write_settings(
@@ -41,6 +42,7 @@ class FixInitiator:
         for b in settings.brokers:
             sid = fix.SessionID(b.fix_version, b.sender_comp_id, b.target_comp_id)
             brokers_by_session[sid.toString()] = b.broker_id
+            self._session_ids[sid.toString()] = sid
             ctx.gateways[b.broker_id] = QuickFixGateway(b, sid, self.board, ctx.clock.now)
             self.board.update(b.broker_id, sid.toString())
         self.dead_letters = DeadLetters(settings.data_dir / "fix" / "dead_letters.jsonl")
@@ -78,6 +80,14 @@ class FixInitiator:
 
     def wait_logged_on(self, broker: str, timeout: float = 10.0) -> bool:
         return self.board.wait_logged_on(broker, timeout)
+
+    def _sequences(self, session_key: str) -> tuple[int | None, int | None]:
+        """The next sequence numbers out and in, as QuickFIX holds them right now."""
+        session_id = self._session_ids.get(session_key)
+        session = fix.Session.lookupSession(session_id) if session_id is not None else None
+        if session is None:
+            return None, None
+        return session.getExpectedSenderNum(), session.getExpectedTargetNum()
 
     def _reconcile(self, broker: str) -> None:
         future = self._engine.submit(reconciliation.reconcile_broker, self._ctx, broker)

@@ -24,13 +24,23 @@ class SessionStatus:
     last_error: str = ""
 
 
-class SessionBoard:
-    """Thread-safe: QuickFIX threads write, anyone reads a consistent snapshot."""
+Sequences = Callable[[str], tuple[int | None, int | None]]
 
-    def __init__(self) -> None:
+
+class SessionBoard:
+    """Thread-safe: QuickFIX threads write, anyone reads a consistent snapshot.
+
+    The events of a session (logon, logout, heartbeat, error) are recorded as they happen
+    and reach the listeners; the sequence numbers, which move with every message, are
+    read from the FIX engine when someone looks (``sequences``: session id -> next
+    sender and target numbers), so no message pays for them.
+    """
+
+    def __init__(self, sequences: Sequences | None = None) -> None:
         self._lock = threading.Lock()
         self._by_broker: dict[str, SessionStatus] = {}
         self._changed = threading.Condition(self._lock)
+        self._sequences = sequences
         self.listeners: list[Callable[[SessionStatus], None]] = []  # e.g. the event stream
 
     def update(self, broker: str, session_id: str, **changes: object) -> SessionStatus:
@@ -39,6 +49,7 @@ class SessionBoard:
             status = replace(current, **changes)  # type: ignore[arg-type]
             self._by_broker[broker] = status
             self._changed.notify_all()
+        status = self._live(status)
         for listener in self.listeners:
             try:
                 listener(status)
@@ -48,15 +59,34 @@ class SessionBoard:
 
     def get(self, broker: str) -> SessionStatus | None:
         with self._lock:
-            return self._by_broker.get(broker)
+            status = self._by_broker.get(broker)
+        return self._live(status) if status is not None else None
 
     def all(self) -> list[SessionStatus]:
         with self._lock:
-            return sorted(self._by_broker.values(), key=lambda s: s.broker)
+            statuses = sorted(self._by_broker.values(), key=lambda s: s.broker)
+        return [self._live(s) for s in statuses]
+
+    def logged_on(self, broker: str) -> bool:
+        status = self._by_broker.get(broker)
+        return status is not None and status.logged_on
+
+    def _live(self, status: SessionStatus) -> SessionStatus:
+        if self._sequences is None:
+            return status
+        sender, target = self._sequences(status.session_id)
+        return replace(status, next_sender_seq=sender, next_target_seq=target)
 
     def wait_logged_on(self, broker: str, timeout: float) -> bool:
+        return self.wait_for(broker, lambda status: status.logged_on, timeout)
+
+    def wait_for(
+        self, broker: str, predicate: Callable[[SessionStatus], bool], timeout: float
+    ) -> bool:
+        """Wait until ``predicate`` holds for the broker's session status (its events;
+        sequence numbers are not waited on)."""
         with self._lock:
             return self._changed.wait_for(
-                lambda: bool(self._by_broker.get(broker) and self._by_broker[broker].logged_on),
+                lambda: (status := self._by_broker.get(broker)) is not None and predicate(status),
                 timeout,
             )
