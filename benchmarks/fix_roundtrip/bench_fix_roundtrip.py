@@ -100,10 +100,13 @@ class Run:
 
 
 class Stamps:
-    """Arrival times by key, with a wait: filled from QuickFIX or the engine thread."""
+    """Arrival times by key, with a wait: filled from QuickFIX or the engine thread. The
+    waiter is woken once, when the last key it waits for arrives (re-checking every key
+    on every arrival would cost the burst quadratic time on the GIL)."""
 
     def __init__(self) -> None:
         self._at: dict[str, float] = {}
+        self._awaited: set[str] = set()
         self._cond = threading.Condition()
 
     def stamp(self, key: str) -> None:
@@ -111,12 +114,16 @@ class Stamps:
         with self._cond:
             if key not in self._at:
                 self._at[key] = now
-                self._cond.notify_all()
+                if key in self._awaited:
+                    self._awaited.discard(key)
+                    if not self._awaited:
+                        self._cond.notify_all()
 
     def wait(self, keys: list[str], timeout: float = WAIT) -> list[float]:
         with self._cond:
-            if not self._cond.wait_for(lambda: all(k in self._at for k in keys), timeout):
-                missing = sum(k not in self._at for k in keys)
+            self._awaited = {k for k in keys if k not in self._at}
+            if not self._cond.wait_for(lambda: not self._awaited, timeout):
+                missing = len(self._awaited)
                 raise TimeoutError(f"{missing} of {len(keys)} round trips did not complete")
             return [self._at[k] for k in keys]
 

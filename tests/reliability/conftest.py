@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.integration.fix.conftest import WAIT, Waiter
+from tests.writer_cache import assert_cache_matches_database
 from toms.app import Oms
 from toms.config import BrokerSettings, Settings, load_settings
 from toms.domain.ids import BrokerId
@@ -111,6 +112,7 @@ class OmsRunner:
 
     def stop(self) -> None:
         if self.oms is not None:
+            assert_cache_matches_database(self.oms)
             self.oms.stop()
             self.oms = None
 

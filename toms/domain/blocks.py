@@ -46,6 +46,21 @@ class Block:
     arrival_price: Decimal | None = None  # reference price when routed: the TCA benchmark
     version: int = 0
 
+    def copy(self) -> Block:
+        """An equal block that can be changed without changing this one."""
+        return Block(
+            self.block_id,
+            self.symbol,
+            self.side,
+            self.created_at,
+            self.created_by,
+            list(self.members),
+            self.status,
+            list(self.routed_order_ids),
+            self.arrival_price,
+            self.version,
+        )
+
     @property
     def quantity(self) -> Decimal:
         return sum((m.quantity for m in self.members), ZERO)

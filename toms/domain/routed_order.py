@@ -7,7 +7,7 @@ then mutates, so a rejected report leaves the aggregate exactly as it was.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -125,6 +125,16 @@ class RoutedOrder:
         )
         if not self.cl_ord_ids:
             self.cl_ord_ids = [self.cl_ord_id]
+
+    def copy(self) -> RoutedOrder:
+        """An equal order that can be changed without changing this one."""
+        twin: RoutedOrder = object.__new__(RoutedOrder)
+        for name in _ROUTED_FIELDS:
+            object.__setattr__(twin, name, getattr(self, name))
+        twin.cl_ord_ids = list(self.cl_ord_ids)
+        twin.fills = list(self.fills)
+        twin.applied_exec_ids = set(self.applied_exec_ids)
+        return twin
 
     # ── derived quantities ────────────────────────────────────────────────────────────
     @property
@@ -587,6 +597,8 @@ class RoutedOrder:
         leaves = ZERO if report.status in _NOTHING_LEAVES else max(order_qty - self.cum_qty, ZERO)
         return order_qty if report.leaves_qty == leaves else None
 
+
+_ROUTED_FIELDS: Final = tuple(f.name for f in fields(RoutedOrder))
 
 # What a status answer may move an order to without any fill changing: the report that
 # announced the move was lost. REJECTED is never applied: brokers answer "unknown order"

@@ -2,8 +2,9 @@
 
 Every change is made by one writer at a time (``toms.services.engine``), so the writer
 keeps one connection for its whole life instead of taking one from the pool for each
-transaction (a check-out, a reset and a check-in cost more than the statements of a fill).
-Readers (API queries, reports, tests) take pooled connections on any thread.
+transaction (a check-out, a reset and a check-in cost more than the statements of a fill),
+and remembers the aggregates it wrote (``toms.persistence.cache``). Readers (API queries,
+reports, tests) take pooled connections on any thread and read the database.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 import threading
 from typing import Any
 
+from toms.persistence.cache import WriterCache
 from toms.persistence.engine import make_engine
 from toms.persistence.sql import Codec, codec_for
 from toms.persistence.uow import SqlUnitOfWork
@@ -23,6 +25,7 @@ class Database:
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.engine = make_engine(url, **engine_kwargs)
         self.codec: type[Codec] = codec_for(self.engine.dialect.name)
+        self.cache = WriterCache()
         self._writer: Any = None  # a pooled DB-API connection, kept
         self._writer_owner: int | None = None
 

@@ -14,6 +14,7 @@ from toms.domain.errors import UnknownOrder
 from toms.domain.ids import AccountId, BlockId, LotId, OrderId, RoutedOrderId, Symbol, UserId
 from toms.domain.orders import OPEN_ORDER_STATUSES, Order, OrderStatus
 from toms.domain.values import OrderType, Side, TimeInForce
+from toms.persistence.cache import WriterCache
 from toms.persistence.sql import Db, placeholders
 
 
@@ -35,11 +36,17 @@ _ORDER_UPDATE = (
 
 
 class OrderRepository:
-    def __init__(self, db: Db) -> None:
+    def __init__(self, db: Db, cache: WriterCache | None = None) -> None:
         self._db = db
+        self._cache = cache
         self._versions: dict[str, int] = {}  # as read by this unit of work
 
     def get(self, order_id: str) -> Order | None:
+        if self._cache is not None:
+            cached: tuple[Order, int] | None = self._cache.orders.get(order_id)
+            if cached is not None:
+                self._versions[order_id] = cached[1]
+                return cached[0]
         row = self._db.one(_ORDER + " WHERE order_id = ?", (order_id,))
         return self._order(row) if row else None
 
@@ -50,24 +57,31 @@ class OrderRepository:
         return order
 
     def require_all(self, order_ids: Sequence[str]) -> list[Order]:
-        """The orders, in the order asked, read in one query."""
-        if not order_ids:
-            return []
-        rows = self._db.all(
-            _ORDER + f" WHERE order_id IN ({placeholders(len(order_ids))})", tuple(order_ids)
-        )
-        found = {o.order_id: o for o in map(self._order, rows)}
+        """The orders, in the order asked, read in (at most) one query."""
+        found: dict[str, Order] = {}
+        if self._cache is not None:
+            for order_id in order_ids:
+                cached: tuple[Order, int] | None = self._cache.orders.get(order_id)
+                if cached is not None:
+                    found[order_id] = cached[0]
+                    self._versions[order_id] = cached[1]
+        unread = [i for i in dict.fromkeys(order_ids) if i not in found]
+        if unread:
+            rows = self._db.all(
+                _ORDER + f" WHERE order_id IN ({placeholders(len(unread))})", tuple(unread)
+            )
+            found.update((o.order_id, o) for o in map(self._order, rows))
         missing = [i for i in order_ids if i not in found]
         if missing:
             raise UnknownOrder(f"no order {missing[0]}")
-        return [found[OrderId(i)] for i in order_ids]
+        return [found[i] for i in order_ids]
 
     def add(self, order: Order) -> None:
         self._db.run(
             f"INSERT INTO orders ({_ORDER_COLUMNS}, order_id, version) VALUES ({placeholders(20)})",
             (*self._values(order), order.order_id, 1),
         )
-        self._versions[order.order_id] = 1
+        self._remember(order, 1)
 
     def save(self, order: Order) -> None:
         version = self._versions.get(order.order_id)
@@ -78,11 +92,22 @@ class OrderRepository:
                 _ORDER_UPDATE + " AND version = ?", (*self._values(order), order.order_id, version)
             )
         if not changed:
+            if self._cache is not None:
+                self._cache.orders.forget(order.order_id)
             if self._db.one("SELECT 1 FROM orders WHERE order_id = ?", (order.order_id,)):
                 raise StaleRow(f"order {order.order_id} changed since it was read")
             raise UnknownOrder(f"no order {order.order_id}")
-        if version is not None:
-            self._versions[order.order_id] = version + 1
+        if version is None:
+            self._versions.pop(order.order_id, None)
+            if self._cache is not None:
+                self._cache.orders.forget(order.order_id)
+        else:
+            self._remember(order, version + 1)
+
+    def _remember(self, order: Order, version: int) -> None:
+        self._versions[order.order_id] = version
+        if self._cache is not None:
+            self._cache.orders.put(order.order_id, (order, version))
 
     def list(
         self,
@@ -137,9 +162,8 @@ class OrderRepository:
         (order_id, version, account_id, symbol, side, quantity, order_type, limit_price,
          stop_price, tif, expire_date, status, filled, avg_price, block_id, locate_id,
          specific_lots, note, created_at, created_by) = row  # fmt: skip
-        self._versions[order_id] = version
         c = self._db.codec
-        return Order(
+        order = Order(
             order_id=OrderId(order_id),
             account_id=AccountId(account_id),
             symbol=Symbol(symbol),
@@ -160,19 +184,28 @@ class OrderRepository:
             specific_lots=tuple(LotId(x) for x in c.from_json(specific_lots)),
             note=note,
         )
+        self._remember(order, version)
+        return order
 
 
 _Members = list[tuple[str, str, Any, int]]  # (order_id, account_id, quantity, position)
 
 
 class BlockRepository:
-    def __init__(self, db: Db) -> None:
+    def __init__(self, db: Db, cache: WriterCache | None = None) -> None:
         self._db = db
+        self._cache = cache
         # Version and members as read or last saved by this unit of work, by block: save()
         # checks the version and rewrites the members only when they changed.
         self._stored: dict[str, tuple[int, _Members]] = {}
 
     def get(self, block_id: str) -> Block | None:
+        if self._cache is not None:
+            cached: tuple[Block, _Members] | None = self._cache.blocks.get(block_id)
+            if cached is not None:
+                block, members = cached
+                self._stored[block_id] = (block.version, members)
+                return block.copy()
         db, c = self._db, self._db.codec
         row = db.one(
             "SELECT symbol, side, status, arrival_price, created_at, created_by, version "
@@ -206,7 +239,7 @@ class BlockRepository:
             arrival_price=c.to_dec(arrival_price),
             version=version,
         )
-        self._stored[block_id] = (version, self._member_rows(block))
+        self._remember(block, self._member_rows(block))
         return block
 
     def require(self, block_id: BlockId) -> Block:
@@ -243,6 +276,8 @@ class BlockRepository:
             if stored is None:
                 db.run(update, values)
             elif not db.run(update + " AND version = ?", (*values, stored[0])):
+                if self._cache is not None:
+                    self._cache.blocks.forget(block.block_id)
                 raise StaleRow(f"block {block.block_id} changed since it was read")
         members = self._member_rows(block)
         if stored is None or stored[1] != members:
@@ -252,7 +287,12 @@ class BlockRepository:
                 "VALUES (?, ?, ?, ?, ?)",
                 ((block.block_id, o, a, c.dec(q), p) for o, a, q, p in members),
             )
+        self._remember(block, members)
+
+    def _remember(self, block: Block, members: _Members) -> None:
         self._stored[block.block_id] = (block.version, members)
+        if self._cache is not None:
+            self._cache.blocks.put(block.block_id, (block.copy(), members))
 
     def list(self, statuses: Sequence[str] | None = None) -> list[Block]:
         if statuses is None:

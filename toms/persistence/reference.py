@@ -10,21 +10,38 @@ from toms.domain.errors import UnknownOrder
 from toms.domain.ids import AccountId, LotId, Symbol
 from toms.domain.reference import Account, Security, TaxLot
 from toms.domain.values import AssetClass, TaxLotMethod
+from toms.persistence.cache import WriterCache
 from toms.persistence.sql import Db
 
 _SECURITY = (
     "SELECT symbol, issuer, sector, country, lot_size, asset_class, currency, "
-    "shares_outstanding FROM securities"
+    "shares_outstanding, last_price FROM securities"
 )
 
 
 class SecurityRepository:
-    def __init__(self, db: Db) -> None:
+    def __init__(self, db: Db, cache: WriterCache | None = None) -> None:
         self._db = db
+        self._cache = cache
 
     def get(self, symbol: str) -> Security | None:
+        found = self._get(symbol)
+        return found[0] if found else None
+
+    def _get(self, symbol: str) -> tuple[Security, Decimal | None] | None:
+        """The security and its last price."""
+        cache = self._cache
+        if cache is not None:
+            cached: tuple[Security, Decimal | None] | None = cache.securities.get(symbol)
+            if cached is not None:
+                return cached
         row = self._db.one(_SECURITY + " WHERE symbol = ?", (symbol,))
-        return self._security(row) if row else None
+        if row is None:
+            return None
+        found = self._security(row), self._db.codec.to_dec(row[-1])
+        if cache is not None:
+            cache.securities.put(symbol, found)
+        return found
 
     def all(self) -> list[Security]:
         return [self._security(r) for r in self._db.all(_SECURITY + " ORDER BY symbol")]
@@ -55,6 +72,8 @@ class SecurityRepository:
             )
         elif last_price is not None:
             self.set_price(security.symbol, last_price)
+        if self._cache is not None:
+            self._cache.securities.forget(security.symbol)
 
     def set_price(self, symbol: str, price: Decimal) -> None:
         changed = self._db.run(
@@ -63,10 +82,12 @@ class SecurityRepository:
         )
         if not changed:
             raise UnknownOrder(f"unknown security {symbol}")
+        if self._cache is not None:
+            self._cache.securities.forget(symbol)
 
     def price(self, symbol: str) -> Decimal | None:
-        row = self._db.one("SELECT last_price FROM securities WHERE symbol = ?", (symbol,))
-        return self._db.codec.to_dec(row[0]) if row else None
+        found = self._get(symbol)
+        return found[1] if found else None
 
     def prices(self) -> dict[Symbol, Decimal]:
         rows = self._db.all("SELECT symbol, last_price FROM securities")
@@ -74,7 +95,7 @@ class SecurityRepository:
         return {Symbol(s): to_dec(p) for s, p in rows if p is not None}  # type: ignore[misc]
 
     def _security(self, row: tuple[Any, ...]) -> Security:
-        symbol, issuer, sector, country, lot_size, asset_class, currency, outstanding = row
+        symbol, issuer, sector, country, lot_size, asset_class, currency, outstanding = row[:8]
         to_dec = self._db.codec.to_dec
         return Security(
             symbol=Symbol(symbol),

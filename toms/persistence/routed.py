@@ -15,6 +15,7 @@ from toms.domain.execution import RoutedStatus
 from toms.domain.ids import BlockId, BrokerId, ClOrdId, ExecId, RoutedOrderId, Symbol
 from toms.domain.routed_order import Fill, PendingRequest, RequestKind, RoutedOrder
 from toms.domain.values import OrderType, Side, TimeInForce
+from toms.persistence.cache import WriterCache
 from toms.persistence.sql import Db, placeholders
 
 _COLUMNS = (
@@ -38,7 +39,7 @@ _INSERT = (
 
 
 class _Stored:
-    """What this unit of work knows is stored of one order's children."""
+    """What is stored of one order's children, as this unit of work knows it."""
 
     __slots__ = ("cl_ord_ids", "fills")
 
@@ -46,13 +47,20 @@ class _Stored:
         self.cl_ord_ids = cl_ord_ids  # ClOrdID -> (position, confirmed)
         self.fills = fills  # ExecID -> busted
 
+    def copy(self) -> _Stored:
+        return _Stored(dict(self.cl_ord_ids), dict(self.fills))
+
 
 class RoutedOrderRepository:
-    def __init__(self, db: Db) -> None:
+    def __init__(self, db: Db, cache: WriterCache | None = None) -> None:
         self._db = db
+        self._cache = cache
         self._stored: dict[str, _Stored] = {}
 
     def get(self, routed_order_id: str) -> RoutedOrder | None:
+        cached = self._cached(routed_order_id)
+        if cached is not None:
+            return cached
         row = self._db.one(
             _SELECT + " FROM routed_orders r WHERE r.routed_order_id = ?", (routed_order_id,)
         )
@@ -60,6 +68,12 @@ class RoutedOrderRepository:
 
     def by_cl_ord_id(self, cl_ord_id: str) -> RoutedOrder | None:
         """Any ClOrdID of the chain, including one only requested, finds the order."""
+        if self._cache is not None:
+            routed_order_id = self._cache.routed_by_cl_ord_id.get(cl_ord_id)
+            if routed_order_id is not None:
+                cached = self._cached(routed_order_id)
+                if cached is not None:
+                    return cached
         row = self._db.one(
             _SELECT + " FROM routed_orders r JOIN cl_ord_ids c "
             "ON c.routed_order_id = r.routed_order_id WHERE c.cl_ord_id = ?",
@@ -67,15 +81,27 @@ class RoutedOrderRepository:
         )
         return self._assemble(row) if row else None
 
-    def has_siblings(self, routed_order_id: str, block_id: str) -> bool:
-        """True when the block has routed orders other than this one."""
-        return (
-            self._db.one(
-                "SELECT 1 FROM routed_orders WHERE block_id = ? AND routed_order_id <> ? LIMIT 1",
-                (block_id, routed_order_id),
-            )
-            is not None
-        )
+    def _cached(self, routed_order_id: str) -> RoutedOrder | None:
+        if self._cache is None:
+            return None
+        entry: tuple[RoutedOrder, _Stored] | None = self._cache.routed.get(routed_order_id)
+        if entry is None:
+            return None
+        order, stored = entry
+        self._stored[routed_order_id] = stored.copy()
+        return order.copy()
+
+    def _remember(self, order: RoutedOrder) -> None:
+        """The order as just stored (or read), for the next unit of work of the writer."""
+        cache = self._cache
+        if cache is None:
+            return
+        rid = order.routed_order_id
+        cache.routed.put(rid, (order.copy(), self._stored[rid].copy()))
+        for cl in order.cl_ord_ids:
+            cache.routed_by_cl_ord_id.put(cl, rid)
+        if order.pending is not None:
+            cache.routed_by_cl_ord_id.put(order.pending.cl_ord_id, rid)
 
     def for_block(self, block_id: str) -> list[RoutedOrder]:
         rows = self._db.all(
@@ -97,20 +123,28 @@ class RoutedOrderRepository:
             )
         return [RoutedOrderId(i) for i in ids]
 
+    def add(self, order: RoutedOrder, updated_at: datetime) -> None:
+        """Store a new order with its ClOrdIDs and fills."""
+        rid = order.routed_order_id
+        self._db.run(
+            _INSERT, (*self._values(order, updated_at), self._db.codec.ts(order.created_at))
+        )
+        self._stored[rid] = _Stored({}, {})
+        self._save_children(order)
+
     def save(self, order: RoutedOrder, updated_at: datetime) -> None:
         """Write the order row, and insert only the ClOrdIDs and fills not stored yet."""
+        rid = order.routed_order_id
+        if not self._db.run(_UPDATE, self._values(order, updated_at)):
+            raise LookupError(f"routed order {rid} is not stored")
+        if rid not in self._stored:
+            self._load_children(rid)
+        self._save_children(order)
+
+    def _save_children(self, order: RoutedOrder) -> None:
         db, c = self._db, self._db.codec
         rid = order.routed_order_id
-        values = self._values(order, updated_at)
-        stored = self._stored.get(rid)
-        if stored is None:
-            if db.run(_UPDATE, values):
-                stored = self._load_children(rid)
-            else:
-                db.run(_INSERT, (*values, c.ts(order.created_at)))
-                stored = self._stored[rid] = _Stored({}, {})
-        elif not db.run(_UPDATE, values):
-            raise LookupError(f"routed order {rid} is not stored")
+        stored = self._stored[rid]
         known = stored.cl_ord_ids
         for position, cl in enumerate(order.cl_ord_ids):
             was = known.get(cl)
@@ -149,6 +183,7 @@ class RoutedOrderRepository:
                     (c.flag(fill.busted), fill.exec_id),
                 )
                 fills[fill.exec_id] = fill.busted
+        self._remember(order)
 
     def _add_cl_ord_id(self, rid: str, cl: str, position: int, confirmed: bool) -> None:
         self._db.run(
@@ -253,7 +288,7 @@ class RoutedOrderRepository:
                 to_dec(pending_limit),
                 to_dec(pending_stop),
             )
-        return RoutedOrder(
+        order = RoutedOrder(
             routed_order_id=RoutedOrderId(rid),
             block_id=BlockId(block_id),
             broker=BrokerId(broker),
@@ -276,3 +311,5 @@ class RoutedOrderRepository:
             broker_order_id=broker_order_id,
             version=version,
         )
+        self._remember(order)
+        return order

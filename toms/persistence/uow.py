@@ -40,12 +40,13 @@ class SqlUnitOfWork:
             raise
         self._connection, self._raw, self._open = connection, raw, True
         self.db = db = Db(raw, codec)
-        self.securities = SecurityRepository(db)
+        cache = self._database.cache if self._writer else None
+        self.securities = SecurityRepository(db, cache)
         self.accounts = AccountRepository(db)
         self.lots = TaxLotRepository(db)
-        self.orders = OrderRepository(db)
-        self.blocks = BlockRepository(db)
-        self.routed = RoutedOrderRepository(db)
+        self.orders = OrderRepository(db, cache)
+        self.blocks = BlockRepository(db, cache)
+        self.routed = RoutedOrderRepository(db, cache)
         self.executions = ExecutionLog(db)
         self.audit = AuditLog(db)
         self.outbox = Outbox(db)
@@ -57,13 +58,17 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         self._raw.commit()
         self._open = False
+        if self._writer:
+            self._database.cache.committed()
         self.committed_events.extend(self.audit.appended)
         self.audit.appended = []
 
     def rollback(self) -> None:
+        if self._writer:
+            self._database.cache.rolled_back()
+        self.audit.appended = []
         self._raw.rollback()
         self._open = False
-        self.audit.appended = []
 
     def __exit__(
         self,

@@ -121,6 +121,10 @@ class Engine:
             log.error("engine stopped while a command still held the writer lock")
 
     @property
+    def running(self) -> bool:
+        return self._accepting
+
+    @property
     def on_engine_thread(self) -> bool:
         """True inside a command: the calling thread holds the writer lock."""
         return self._lock.held

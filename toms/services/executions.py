@@ -133,7 +133,7 @@ def _progress_may_change(tx: Transaction, routed: RoutedOrder, before: tuple[obj
     """
     if _progress_inputs(routed) != before or routed.fills:
         return True
-    return bool(tx.uow.routed.has_siblings(routed.routed_order_id, routed.block_id))
+    return len(tx.uow.blocks.require(routed.block_id).routed_order_ids) > 1
 
 
 def apply_cancel_reject(ctx: Context, session_id: str, reject: CancelReject) -> Outcome:

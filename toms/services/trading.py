@@ -197,7 +197,7 @@ def route_block(
                 tx, block, orders, routed, user, now, acknowledged=acknowledge_warnings
             )
         block.mark_routed(routed.routed_order_id, tx.uow.securities.price(block.symbol))
-        tx.uow.routed.save(routed, now)
+        tx.uow.routed.add(routed, now)
         tx.uow.blocks.save(block)
         for order in orders:
             _set_status(tx, order, OrderStatus.WORKING, user, now, f"routed to {broker}")

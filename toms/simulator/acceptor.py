@@ -10,11 +10,12 @@ messages get a BusinessMessageReject (j) from QuickFIX.
 
 Threads: QuickFIX calls the application on its own threads (one per connection). Every
 callback is guarded (an escaping Python exception other than QuickFIX's reject exceptions
-would end the process) and only parses the message and hands a task to the single worker
-thread that owns the ``MatchingEngine``; the worker sends the reports, directly or, with a
+would end the process), parses the message, and runs the ``MatchingEngine`` on its own
+thread while holding the model's lock, sending the reports right there or, with a
 configured latency, through a delay scheduler thread. Control calls (``set_price``,
-``bust``...) run on the same worker and wait for it, so the model is never touched by two
-threads at once.
+``bust``...) take the same lock, so the model is never touched by two threads at once and
+reports leave in the order the model made them. Handing each message to a worker thread
+instead would add a thread wake-up to every round trip.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -39,6 +39,7 @@ import quickfix as fix
 
 from toms.domain.errors import TomsError
 from toms.domain.values import OrderType, Side, TimeInForce
+from toms.fix.fields import FixFields, QuickfixFields, RawFields
 from toms.simulator.config import FIX42, BrokerConfig
 from toms.simulator.matching import (
     NO_ORDER_ID,
@@ -216,8 +217,8 @@ class _BrokerApplication(fix.Application):  # type: ignore[misc]
 
     def fromApp(self, message: Any, session_id: Any) -> None:
         try:
-            self._broker._record("in", message, session_id)
-            self._broker._on_app_message(message, session_id)
+            raw = self._broker._record("in", message, session_id)
+            self._broker._on_app_message(message, session_id, raw)
         except QUICKFIX_REJECTS:
             raise  # QuickFIX answers these with a Reject (3) or BusinessMessageReject (j)
         except Exception as exc:
@@ -320,7 +321,7 @@ class SimulatedBroker:
         self._records: deque[FixRecord] = deque(maxlen=self.config.record_limit)
         self._cond = threading.Condition()
         self._gateway_echo: dict[tuple[str, str], dict[int, str]] = {}
-        self._executor: ThreadPoolExecutor | None = None
+        self._model_lock = threading.RLock()
         self._delay: _DelayScheduler | None = None
         self._ticker: threading.Thread | None = None
         self._ticker_stop = threading.Event()
@@ -355,7 +356,6 @@ class SimulatedBroker:
             raise RuntimeError("the simulated broker is already running")
         self._check_sessions_free()
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix="sim-broker")
         self._delay = _DelayScheduler() if self.config.latency_seconds > 0 else None
         self._application = _BrokerApplication(self)
         port, problem = self.config.port, None
@@ -461,9 +461,6 @@ class SimulatedBroker:
                 self._cond.wait(remaining)
 
     def _shutdown_workers(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
         if self._delay is not None:
             self._delay.stop()
             self._delay = None
@@ -512,10 +509,10 @@ class SimulatedBroker:
                 o, cl_ord_ids=list(o.cl_ord_ids), fills=[dataclasses.replace(f) for f in o.fills]
             )
 
-        return self._on_worker(snapshot)
+        return self._on_model(snapshot)
 
     def prices(self) -> dict[str, Decimal]:
-        return self._on_worker(lambda: self.engine.prices)
+        return self._on_model(lambda: self.engine.prices)
 
     # ── observation ─────────────────────────────────────────────────────────────────
     @property
@@ -598,22 +595,26 @@ class SimulatedBroker:
             self._cond.notify_all()
         log.info("%s %s", key, "logged on" if on else "logged out")
 
-    def _record(self, direction: str, message: Any, session_id: Any) -> None:
-        header = message.getHeader()
-        msg_type = header.getField(35) if header.isSetField(35) else "?"
-        record = FixRecord(
-            direction, session_id.toString(), msg_type, message.toString(), self._clock()
-        )
+    def _record(self, direction: str, message: Any, session_id: Any) -> str:
+        """Keep the message for tests and tools; return its wire text."""
+        raw = str(message.toString())
+        start = raw.find(SOH + "35=") + 4
+        msg_type = raw[start : raw.find(SOH, start)] if start > 3 else "?"
+        record = FixRecord(direction, session_id.toString(), msg_type, raw, self._clock())
         with self._cond:
             self._records.append(record)
             self._cond.notify_all()
+        return raw
 
-    def _on_app_message(self, message: Any, session_id: Any) -> None:
+    def _on_app_message(self, message: Any, session_id: Any, raw: str) -> None:
         owner = session_id.toString()
-        msg_type = message.getHeader().getField(35)
+        fields: FixFields | None = RawFields.of(raw)
+        if fields is None:
+            fields = QuickfixFields(message)
+        msg_type = fields.get(35)
         engine = self.engine
         if msg_type == "D":
-            request = _parse_new_order(message, owner)
+            request = _parse_new_order(fields, owner)
             if isinstance(request, NewOrder):
                 self._submit(lambda now: engine.new_order(request, now))
             else:
@@ -621,10 +622,10 @@ class SimulatedBroker:
                 self._gateway_echo[(owner, order.cl_ord_id)] = echo
                 self._submit(lambda now: engine.reject_new(order, reason, text, now))
         elif msg_type == "F":
-            cancel = _parse_cancel(message, owner)
+            cancel = _parse_cancel(fields, owner)
             self._submit(lambda now: engine.cancel(cancel, now))
         elif msg_type == "G":
-            replace = _parse_replace(message, owner)
+            replace = _parse_replace(fields, owner)
             if isinstance(replace, ReplaceRequest):
                 self._submit(lambda now: engine.replace(replace, now))
             else:
@@ -635,7 +636,7 @@ class SimulatedBroker:
                     )
                 )
         elif msg_type == "H":
-            status = _parse_status(message, owner)
+            status = _parse_status(fields, owner)
             self._submit(lambda now: engine.status(status, now))
         elif msg_type == "J":
             self._on_allocation(message, owner)
@@ -643,15 +644,16 @@ class SimulatedBroker:
             raise fix.UnsupportedMessageType()
 
     def _on_allocation(self, message: Any, owner: str) -> None:
-        trans_type = _get(message, 71) or "0"
-        alloc_id = _required(message, 70)
+        f = QuickfixFields(message)
+        trans_type = _get(f, 71) or "0"
+        alloc_id = _required(f, 70)
         if trans_type not in ("0", "1"):
             ack = AllocationAck(
                 owner,
                 alloc_id,
                 AllocStatus.BLOCK_LEVEL_REJECT,
                 self._clock(),
-                _date(message, 75),
+                _date(f, 75),
                 AllocRejCode.OTHER,
                 f"AllocTransType {trans_type} is not supported",
             )
@@ -678,34 +680,23 @@ class SimulatedBroker:
         reject.setField(58, text[:200])
         fix.Session.sendToTarget(reject, session_id)
 
-    # ── worker ──────────────────────────────────────────────────────────────────────
+    # ── the model, one caller at a time ───────────────────────────────────────────
     def _submit(self, operation: Callable[[datetime], list[Report]]) -> None:
-        """From a QuickFIX callback: run on the worker, send what it returns, don't wait."""
-        executor = self._executor
-        if executor is None:
-            raise RuntimeError("the simulated broker is not running")
-
-        def task() -> None:
-            try:
-                self._dispatch(operation(self._clock()))
-            except Exception:
-                log.exception("simulated broker failed to handle a message")
-
-        executor.submit(task)
+        """From a QuickFIX callback: run the model and send what it returns, now."""
+        try:
+            self._on_model(lambda: self._dispatch(operation(self._clock())))
+        except Exception:
+            log.exception("simulated broker failed to handle a message")
 
     def _submit_ack(self, operation: Callable[[datetime], AllocationAck]) -> None:
-        executor = self._executor
-        if executor is None:
-            raise RuntimeError("the simulated broker is not running")
-
         def task() -> None:
-            try:
-                ack = operation(self._clock())
-                self._deliver(lambda: self._send(ack))
-            except Exception:
-                log.exception("simulated broker failed to handle an allocation")
+            ack = operation(self._clock())
+            self._deliver(lambda: self._send(ack))
 
-        executor.submit(task)
+        try:
+            self._on_model(task)
+        except Exception:
+            log.exception("simulated broker failed to handle an allocation")
 
     def _control(self, operation: Callable[[datetime], list[Report]]) -> list[Report]:
         def task() -> list[Report]:
@@ -713,14 +704,13 @@ class SimulatedBroker:
             self._dispatch(reports)
             return reports
 
-        return self._on_worker(task)
+        return self._on_model(task)
 
-    def _on_worker(self, task: Callable[[], T], timeout: float = 30.0) -> T:
-        executor = self._executor
-        if executor is None:  # not started: the model is ours alone
+    def _on_model(self, task: Callable[[], T]) -> T:
+        """Run ``task`` as the model's only user, on the calling thread. Reports are sent
+        inside, so they leave in the order the model made them."""
+        with self._model_lock:
             return task()
-        future: Future[T] = executor.submit(task)
-        return future.result(timeout)
 
     def _dispatch(self, reports: list[Report]) -> None:
         if not reports:
@@ -773,19 +763,29 @@ class SimulatedBroker:
 
 
 # ── FIX -> requests ─────────────────────────────────────────────────────────────────────
-def _get(message: Any, tag: int) -> str | None:
-    return str(message.getField(tag)) if message.isSetField(tag) else None
+class _GroupFields:
+    """One entry of a repeating group, read like the message's fields."""
+
+    def __init__(self, group: Any) -> None:
+        self._group = group
+
+    def get(self, tag: int) -> str | None:
+        return str(self._group.getField(tag)) if self._group.isSetField(tag) else None
 
 
-def _required(message: Any, tag: int) -> str:
-    value = _get(message, tag)
+def _get(f: FixFields, tag: int) -> str | None:
+    return f.get(tag)
+
+
+def _required(f: FixFields, tag: int) -> str:
+    value = _get(f, tag)
     if not value:
         raise fix.FieldNotFound(tag)
     return value
 
 
-def _decimal(message: Any, tag: int, required: bool = False) -> Decimal | None:
-    raw = _required(message, tag) if required else _get(message, tag)
+def _decimal(f: FixFields, tag: int, required: bool = False) -> Decimal | None:
+    raw = _required(f, tag) if required else _get(f, tag)
     if raw is None or raw == "":
         return None
     try:
@@ -797,8 +797,8 @@ def _decimal(message: Any, tag: int, required: bool = False) -> Decimal | None:
     return value
 
 
-def _date(message: Any, tag: int) -> date | None:
-    raw = _get(message, tag)
+def _date(f: FixFields, tag: int) -> date | None:
+    raw = _get(f, tag)
     if not raw:
         return None
     try:
@@ -807,8 +807,8 @@ def _date(message: Any, tag: int) -> date | None:
         raise fix.IncorrectDataFormat(tag) from None
 
 
-def _side(message: Any) -> Side:
-    raw = _required(message, 54)
+def _side(f: FixFields) -> Side:
+    raw = _required(f, 54)
     try:
         return _SIDES[raw]
     except KeyError:
@@ -816,13 +816,13 @@ def _side(message: Any) -> Side:
 
 
 def _parse_new_order(
-    message: Any, owner: str
+    f: FixFields, owner: str
 ) -> NewOrder | tuple[NewOrder, OrdRejReason, str, dict[int, str]]:
     """The order, or (placeholder order, reason, text, fields to echo) for a reject."""
-    cl_ord_id = _required(message, 11)
-    symbol = _required(message, 55)
-    raw_side, raw_type, raw_tif = _required(message, 54), _required(message, 40), _get(message, 59)
-    quantity = _decimal(message, 38, required=True)
+    cl_ord_id = _required(f, 11)
+    symbol = _required(f, 55)
+    raw_side, raw_type, raw_tif = _required(f, 54), _required(f, 40), _get(f, 59)
+    quantity = _decimal(f, 38, required=True)
     assert quantity is not None
     order = NewOrder(
         cl_ord_id=cl_ord_id,
@@ -830,12 +830,12 @@ def _parse_new_order(
         side=_SIDES.get(raw_side, Side.BUY),
         order_type=_ORD_TYPES.get(raw_type, OrderType.MARKET),
         quantity=quantity,
-        limit_price=_decimal(message, 44),
-        stop_price=_decimal(message, 99),
+        limit_price=_decimal(f, 44),
+        stop_price=_decimal(f, 99),
         time_in_force=_TIFS.get(raw_tif or "0", TimeInForce.DAY),
-        expire_date=_date(message, 432),
-        account=_get(message, 1),
-        text=_get(message, 58),
+        expire_date=_date(f, 432),
+        account=_get(f, 1),
+        text=_get(f, 58),
         owner=owner,
     )
     echo = {54: raw_side, 40: raw_type, **({59: raw_tif} if raw_tif else {})}
@@ -849,64 +849,65 @@ def _parse_new_order(
     return order
 
 
-def _parse_cancel(message: Any, owner: str) -> CancelRequest:
+def _parse_cancel(f: FixFields, owner: str) -> CancelRequest:
     return CancelRequest(
-        cl_ord_id=_required(message, 11),
-        orig_cl_ord_id=_required(message, 41),
+        cl_ord_id=_required(f, 11),
+        orig_cl_ord_id=_required(f, 41),
         owner=owner,
-        order_id=_order_id(message),
+        order_id=_order_id(f),
     )
 
 
-def _parse_replace(message: Any, owner: str) -> ReplaceRequest | tuple[CancelRequest, str]:
+def _parse_replace(f: FixFields, owner: str) -> ReplaceRequest | tuple[CancelRequest, str]:
     """The replace, or (the request to refuse, why) for terms the broker does not support."""
-    cl, orig = _required(message, 11), _required(message, 41)
-    raw_type, raw_tif = _required(message, 40), _get(message, 59)
-    refused = CancelRequest(cl, orig, owner, _order_id(message))
+    cl, orig = _required(f, 11), _required(f, 41)
+    raw_type, raw_tif = _required(f, 40), _get(f, 59)
+    refused = CancelRequest(cl, orig, owner, _order_id(f))
     if raw_type not in _ORD_TYPES:
         return refused, f"unsupported OrdType {raw_type!r}"
     if raw_tif is not None and raw_tif not in _TIFS:
         return refused, f"unsupported TimeInForce {raw_tif!r}"
-    quantity = _decimal(message, 38, required=True)
+    quantity = _decimal(f, 38, required=True)
     assert quantity is not None
     return ReplaceRequest(
         cl_ord_id=cl,
         orig_cl_ord_id=orig,
         quantity=quantity,
         order_type=_ORD_TYPES[raw_type],
-        limit_price=_decimal(message, 44),
-        stop_price=_decimal(message, 99),
+        limit_price=_decimal(f, 44),
+        stop_price=_decimal(f, 99),
         time_in_force=_TIFS[raw_tif] if raw_tif else None,
-        expire_date=_date(message, 432),
+        expire_date=_date(f, 432),
         owner=owner,
-        order_id=_order_id(message),
-        side=_side(message),
-        symbol=_get(message, 55),
+        order_id=_order_id(f),
+        side=_side(f),
+        symbol=_get(f, 55),
     )
 
 
-def _parse_status(message: Any, owner: str) -> StatusRequest:
-    raw_side = _get(message, 54)
+def _parse_status(f: FixFields, owner: str) -> StatusRequest:
+    raw_side = _get(f, 54)
     return StatusRequest(
-        cl_ord_id=_required(message, 11),
+        cl_ord_id=_required(f, 11),
         owner=owner,
-        order_id=_order_id(message),
-        symbol=_get(message, 55),
+        order_id=_order_id(f),
+        symbol=_get(f, 55),
         side=_SIDES.get(raw_side) if raw_side else None,
     )
 
 
-def _order_id(message: Any) -> str | None:
-    value = _get(message, 37)
+def _order_id(f: FixFields) -> str | None:
+    value = _get(f, 37)
     return value if value and value != NO_ORDER_ID else None
 
 
 def _parse_allocation(message: Any, owner: str) -> AllocationRequest:
-    quantity = _decimal(message, 53, required=True)
+    f = QuickfixFields(message)  # repeating groups: read through QuickFIX
+    quantity = _decimal(f, 53, required=True)
     assert quantity is not None
     cl_ord_ids: list[str] = []
     order_ids: list[str] = []
-    for i in range(1, _group_count(message, 73) + 1):
+    for i in range(1, _group_count(f, 73) + 1):
         group = fix.Group(73, 11)
         message.getGroup(i, group)
         if group.isSetField(11):
@@ -914,30 +915,30 @@ def _parse_allocation(message: Any, owner: str) -> AllocationRequest:
         elif group.isSetField(37):
             order_ids.append(group.getField(37))
     legs: list[AllocationLeg] = []
-    for i in range(1, _group_count(message, 78) + 1):
+    for i in range(1, _group_count(f, 78) + 1):
         group = fix.Group(78, 79)
         message.getGroup(i, group)
         account = group.getField(79) if group.isSetField(79) else ""
-        qty = _decimal(group, 80) if group.isSetField(80) else None
+        qty = _decimal(_GroupFields(group), 80) if group.isSetField(80) else None
         if qty is None:
             raise fix.FieldNotFound(80)
         legs.append(AllocationLeg(account, qty))
     return AllocationRequest(
-        alloc_id=_required(message, 70),
-        side=_side(message),
-        symbol=_required(message, 55),
+        alloc_id=_required(f, 70),
+        side=_side(f),
+        symbol=_required(f, 55),
         quantity=quantity,
-        avg_px=_decimal(message, 6),
+        avg_px=_decimal(f, 6),
         legs=tuple(legs),
         cl_ord_ids=tuple(cl_ord_ids),
         order_ids=tuple(order_ids),
-        trade_date=_date(message, 75),
+        trade_date=_date(f, 75),
         owner=owner,
     )
 
 
-def _group_count(message: Any, tag: int) -> int:
-    raw = _get(message, tag)
+def _group_count(f: FixFields, tag: int) -> int:
+    raw = _get(f, tag)
     if raw is None:
         return 0
     try:

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from tests.writer_cache import assert_cache_matches_database
 from toms.app import Oms
 from toms.config import BrokerSettings, load_settings
 from toms.domain.ids import BrokerId
@@ -76,6 +77,7 @@ def oms(broker: SimulatedBroker, db_url: str, tmp_path: Path) -> Iterator[Oms]:
     for name in ("SIM", "SIM42"):
         assert system.fix.wait_logged_on(name, WAIT), f"{name} did not log on"
     yield system
+    assert_cache_matches_database(system)
     system.stop()
 
 

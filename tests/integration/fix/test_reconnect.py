@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 
 from tests.integration.fix.conftest import WAIT, Waiter
+from tests.writer_cache import assert_cache_matches_database
 from toms.app import Oms
 from toms.config import BrokerSettings, load_settings
 from toms.domain.blocks import Block
@@ -228,6 +229,7 @@ def oms(proxy: LinkProxy, db_url: str, tmp_path: Path) -> Iterator[Oms]:
     system = Oms(settings).start()
     assert system.fix.wait_logged_on("SIM", WAIT), "SIM did not log on"
     yield system
+    assert_cache_matches_database(system)
     system.stop()
 
 

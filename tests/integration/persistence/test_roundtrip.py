@@ -128,7 +128,7 @@ def test_order_and_fills_round_trip_exactly(uow: SqlUnitOfWork) -> None:
     with uow:
         uow.orders.add(order)
         uow.blocks.save(block)
-        uow.routed.save(routed, NOW)
+        uow.routed.add(routed, NOW)
         for exec_id in routed.applied_exec_ids:
             uow.executions.record(
                 session_id="S",
@@ -158,7 +158,7 @@ def test_naive_datetime_and_float_are_refused_and_nothing_is_stored(uow: SqlUnit
         bad = make_routed()
         bad.created_at = datetime(2026, 1, 1)  # noqa: DTZ001 - the point of the test
         with pytest.raises(Exception, match="naive datetime"):
-            uow.routed.save(bad, NOW)
+            uow.routed.add(bad, NOW)
     with uow, pytest.raises(Exception, match="expected Decimal, got float"):
         uow.securities.set_price("IBM", 180.5)  # type: ignore[arg-type]
     with uow:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.writer_cache import assert_cache_matches_database
 from toms.app import Oms
 from toms.config import load_settings
 from toms.domain.routed_order import PendingRequest, RoutedOrder
@@ -47,6 +48,7 @@ def oms(db_url: str, tmp_path: Path) -> Iterator[Oms]:
     system = Oms(settings).start(connect_fix=False)
     system.ctx.gateways["SIM"] = RecordingGateway()
     yield system
+    assert_cache_matches_database(system)
     system.stop()
 
 

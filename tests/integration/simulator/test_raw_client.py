@@ -222,7 +222,7 @@ def test_an_internal_error_in_a_callback_becomes_a_business_reject(
     """A Python exception escaping fromApp would end the process (Py_Exit in the SWIG
     director): the guard logs it and answers the client instead."""
 
-    def boom(message: object, session_id: object) -> None:
+    def boom(message: object, session_id: object, raw: str) -> None:
         raise RuntimeError("simulated bug")
 
     client = connect(broker, clients)
