@@ -15,8 +15,8 @@ uses for its acceptor).
 (b) toms: ``Oms`` on SQLite in a temporary directory, compliance disabled, routing one
     block per order (market, 100 IBM) through the FIX adapter to ``SimulatedBroker``
     (one fill per order: it sends New, then Fill). Measured from the ``route_block`` call to
-    the fill's commit, observed by an event sink (called on the engine thread right after
-    the commit). Orders and blocks are created beforehand and not timed.
+    the fill's commit, observed by an event sink (called by the writer right after the
+    commit). Orders and blocks are created beforehand and not timed.
 
 Load patterns, for each path:
     sequential   N round trips one after the other (the next order leaves when the last
@@ -28,8 +28,9 @@ Load patterns, for each path:
 
 Targets: toms burst throughput >= 50% of raw; toms sequential p50 <= 2x raw.
 ``--profile DIR`` adds diagnostics to the toms runs: time and SQL statements per engine
-command during the sequential run, and a cProfile per thread (engine thread and QuickFIX
-callbacks) during the burst, written to DIR with the engine thread's top functions printed.
+command during the sequential run, and a cProfile per thread (engine commands on the
+thread that called them, QuickFIX callbacks of both sides) during the burst, written to DIR
+with the top functions of all threads printed.
 The toms figures of a profiled run are slower than those of a plain run.
 """
 
@@ -47,7 +48,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -58,7 +59,6 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import quickfix as fix
-from sqlalchemy import event
 
 from toms.app import Oms
 from toms.config import BrokerSettings, load_settings
@@ -100,7 +100,7 @@ class Run:
 
 
 class Stamps:
-    """Arrival times by key, with a wait: filled from QuickFIX or the engine thread. The
+    """Arrival times by key, with a wait: filled from QuickFIX or the writer. The
     waiter is woken once, when the last key it waits for arrives (re-checking every key
     on every arrival would cost the burst quadratic time on the GIL)."""
 
@@ -341,8 +341,8 @@ def raw_runs(n: int, warmup: int, workdir: Path, with_new_ack: bool) -> tuple[Ru
 # ── (b) toms ────────────────────────────────────────────────────────────────────────────
 class TomsPath:
     """Blocks prepared in advance; ``send(key)`` routes the next one. Also the event sink
-    that stamps each routed order's first committed fill (on the engine thread, right after
-    the commit), and the stamps to wait on by bench key."""
+    that stamps each routed order's first committed fill (by the writer, right after the
+    commit), and the stamps to wait on by bench key."""
 
     def __init__(self, oms: Oms) -> None:
         self.oms = oms
@@ -437,18 +437,27 @@ def toms_runs(n: int, warmup: int, workdir: Path, profile_dir: Path | None) -> t
 
 # ── diagnostics (--profile) ─────────────────────────────────────────────────────────────
 class EngineBreakdown:
-    """Wall time and SQL statements of each command the engine thread runs. Light: a clock
-    read per command and a counter per statement, no profiler."""
+    """Wall time and SQL statements of each engine command (run under the writer lock, on
+    whichever thread asked). Light: a clock read per command and a counter per statement."""
 
     def __init__(self, oms: Oms) -> None:
         self._oms = oms
         self.stats: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0])
         self._statements = 0
-        event.listen(oms.db, "before_cursor_execute", self._count)
-        engine = oms.engine
-        original = type(engine).submit
+        breakdown, self._codec = self, oms.database.codec
+        base_sql = self._codec.sql
 
-        def submit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        class CountingCodec(self._codec):  # type: ignore[name-defined, misc]
+            @staticmethod
+            def sql(text: str) -> str:
+                breakdown._statements += 1
+                return base_sql(text)
+
+        oms.database.codec = CountingCodec
+        engine = oms.engine
+        original = type(engine).call
+
+        def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
             name = getattr(fn, "__name__", repr(fn))
             if name == "apply_execution_report":
                 name = f"apply_execution_report ({args[2].kind.value})"
@@ -466,17 +475,14 @@ class EngineBreakdown:
 
             return original(engine, timed, *args, **kwargs)
 
-        engine.submit = submit  # type: ignore[method-assign]
-
-    def _count(self, *_: Any) -> None:
-        self._statements += 1
+        engine.call = call  # type: ignore[method-assign]
 
     def close(self) -> None:
-        del self._oms.engine.submit
-        event.remove(self._oms.db, "before_cursor_execute", self._count)
+        del self._oms.engine.call
+        self._oms.database.codec = self._codec
 
     def report(self, orders: int) -> None:
-        print(f"\nengine thread, sequential run ({orders} orders): time and SQL per command")
+        print(f"\nengine commands, sequential run ({orders} orders): time and SQL per command")
         total = 0.0
         for name, (calls, seconds, statements) in sorted(
             self.stats.items(), key=lambda kv: -kv[1][1]
@@ -486,13 +492,13 @@ class EngineBreakdown:
                 f"  {name:<36} {int(calls):5} calls  {seconds / calls * 1000:6.2f} ms/call  "
                 f"{statements / calls:5.1f} SQL/call"
             )
-        print(f"  engine busy {total / orders * 1000:.2f} ms per order")
+        print(f"  writer busy {total / orders * 1000:.2f} ms per order")
 
 
 class ThreadProfiler:
-    """cProfile per thread for everything toms runs: each command on the engine thread and
-    each QuickFIX callback (on QuickFIX's own threads) of the OMS and the simulated broker.
-    Writes one .prof per thread and prints where the engine thread's time goes."""
+    """cProfile per thread for everything toms runs: the engine commands (on the thread
+    that called them) and each QuickFIX callback of the OMS and of the simulated broker.
+    Writes one .prof per thread and prints where the time of all of them goes."""
 
     def __init__(self, oms: Oms, out: Path) -> None:
         from toms.fix.application import OmsApplication
@@ -502,16 +508,13 @@ class ThreadProfiler:
         self._oms = oms
         self._profiles: dict[str, cProfile.Profile] = {}
         self._lock = threading.Lock()
+        self._depth = threading.local()  # a command inside a callback is profiled once
         self._targets = [
             (cls, name)
             for cls in (OmsApplication, _BrokerApplication)
             for name in ("fromApp", "toApp")
         ]
         self._originals: list[tuple[type, str, Any]] = []
-        # Reports already queued for the engine when another report is submitted: what a
-        # group commit (several reports in one transaction) could batch.
-        self._queued_reports = 0
-        self.reports_waiting: Counter[int] = Counter()
 
     def _profile(self) -> cProfile.Profile:
         key = threading.current_thread().name
@@ -521,17 +524,19 @@ class ThreadProfiler:
                 prof = self._profiles[key] = cProfile.Profile()
         return prof
 
-    def _wrap(self, fn: Callable[..., Any], queued_report: bool = False) -> Callable[..., Any]:
+    def _wrap(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         def profiled(*args: Any, **kwargs: Any) -> Any:
-            if queued_report:
-                with self._lock:
-                    self._queued_reports -= 1
+            depth = getattr(self._depth, "n", 0)
+            if depth:
+                return fn(*args, **kwargs)
             prof = self._profile()
+            self._depth.n = 1
             prof.enable()
             try:
                 return fn(*args, **kwargs)
             finally:
                 prof.disable()
+                self._depth.n = 0
 
         return profiled
 
@@ -541,21 +546,11 @@ class ThreadProfiler:
             self._originals.append((cls, name, original))
             setattr(cls, name, self._wrap(original))
         engine = self._oms.engine
-        original_submit = type(engine).submit
-
-        def submit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-            report = getattr(fn, "__name__", "") == "apply_execution_report"
-            if report:
-                with self._lock:
-                    self.reports_waiting[self._queued_reports] += 1
-                    self._queued_reports += 1
-            return original_submit(engine, self._wrap(fn, report), *args, **kwargs)
-
-        engine.submit = submit  # type: ignore[method-assign]
+        engine.call = self._wrap(engine.call)  # type: ignore[method-assign]
         return self
 
     def __exit__(self, *exc: object) -> None:
-        del self._oms.engine.submit
+        del self._oms.engine.call
         for cls, name, original in self._originals:
             setattr(cls, name, original)
         self._out.mkdir(parents=True, exist_ok=True)
@@ -565,18 +560,16 @@ class ThreadProfiler:
             prof.dump_stats(str(path))
             stats = pstats.Stats(prof)
             print(f"  {path.name:<32} {stats.total_tt:7.2f} s profiled")  # type: ignore[attr-defined]
-        waiting = ", ".join(f"{k} queued: {v}" for k, v in sorted(self.reports_waiting.items()))
-        print(f"  execution reports submitted to the engine, by reports already queued: {waiting}")
-        engine = self._profiles.get("toms-engine")
-        if engine is not None:
-            for restriction, order in ((r"toms/", "cumulative"), ("", "tottime")):
-                text = io.StringIO()
-                stats = pstats.Stats(engine, stream=text).sort_stats(order)
-                stats.print_stats(restriction, 15) if restriction else stats.print_stats(15)
-                lines = text.getvalue().splitlines()
-                head = next(i for i, line in enumerate(lines) if "ncalls" in line)
-                print(f"\n  engine thread, top by {order}{' (toms code)' if restriction else ''}:")
-                print("\n".join("  " + line for line in lines[head:] if line.strip()))
+        if not self._profiles:
+            return
+        for restriction, order in ((r"toms/", "cumulative"), ("", "tottime")):
+            text = io.StringIO()
+            stats = pstats.Stats(*self._profiles.values(), stream=text).sort_stats(order)
+            stats.print_stats(restriction, 15) if restriction else stats.print_stats(15)
+            lines = text.getvalue().splitlines()
+            head = next(i for i, line in enumerate(lines) if "ncalls" in line)
+            print(f"\n  all threads, top by {order}{' (toms code)' if restriction else ''}:")
+            print("\n".join("  " + line for line in lines[head:] if line.strip()))
 
 
 # ── main ────────────────────────────────────────────────────────────────────────────────
