@@ -2,7 +2,7 @@
 
 ``Oms`` owns the database engine, the single writer thread and the FIX initiator. Its
 methods are the OMS's whole API for callers in this process (CLI, demo, tests); each
-runs on the engine thread and returns a committed result.
+runs as the single writer (``Engine.call``) and returns a committed result.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ class Oms:
 
         self.ctx.compliance = ComplianceGate.from_settings(self.settings)
 
-    # ── use cases (each on the engine thread) ─────────────────────────────────────
+    # ── use cases (each run as the single writer) ─────────────────────────────────
     def submit_order(self, **kwargs: Any) -> Any:
         return self.call(trading.submit_order, self.ctx, **kwargs)
 

@@ -1,6 +1,6 @@
 """``toms demo``: one trading day, end to end, on an embedded database.
 
-Starts the OMS (SQLite under a fresh data directory, the single engine thread, QuickFIX
+Starts the OMS (SQLite under a fresh data directory, the single writer, QuickFIX
 initiator sessions on FIX 4.4 and FIX 4.2) and the simulated broker (QuickFIX acceptor),
 seeds the sample accounts, securities, positions and tax lots from ``config/toms.toml``,
 then plays the day: PM orders (some blocked by compliance, one overridden), blocks routed

@@ -1,8 +1,8 @@
 """The QuickFIX Application of the OMS: thin, guarded, and waiting for the commit.
 
 Every callback is wrapped: with the SWIG director, any Python exception other than the
-four FIX exceptions ends the whole process. ``fromApp`` hands the translated report to
-the engine thread and waits for the commit before returning, because QuickFIX counts an
+four FIX exceptions ends the whole process. ``fromApp`` applies the translated report as
+the single writer and commits it before returning, because QuickFIX counts an
 inbound message as consumed only when the callback returns: a crash before the commit
 costs a resend, never a fill. What cannot be processed (engine down, database down) is
 written to a dead-letter file with the raw message, so it can be replayed.

@@ -1,6 +1,6 @@
 """The OMS's QuickFIX initiator: one session per configured broker.
 
-Each logon starts a reconciliation with that broker on the engine thread (outbox first,
+Each logon starts a reconciliation with that broker under the writer lock (outbox first,
 then an OrderStatusRequest per open order; ``toms.services.reconciliation``). It is
 submitted, not waited for: ``onLogon`` runs on the QuickFIX thread, which must return to
 process the broker's resent reports, and those must be applied before the status answers

@@ -1,7 +1,8 @@
 """The HTTP API's frame: the app, who is calling, errors as readable 4xx, exactly-once writes.
 
 Handlers are plain (sync) functions: FastAPI runs them on its thread pool, where they
-hand every change to the OMS's single engine thread and wait for the committed result.
+run every change as the OMS's single writer (one at a time, under its lock) and return
+the committed result.
 Reads run in their own database session on the calling thread.
 """
 
@@ -68,7 +69,7 @@ class ServerState:
         action: Callable[..., T],
         render: Callable[[T], tuple[int, dict[str, Any]]],
     ) -> JSONResponse:
-        """Run ``action`` on the engine thread, at most once per idempotency key."""
+        """Run ``action`` as the single writer, at most once per idempotency key."""
         claim = None
         if request_key is not None:
             if not 1 <= len(request_key) <= 128:

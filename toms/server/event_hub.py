@@ -1,6 +1,6 @@
 """Fan-out of committed events to WebSocket clients, without ever blocking the engine.
 
-The engine thread publishes each committed batch of audit events; the hub hands it to
+The single writer publishes each committed batch of audit events; the hub hands it to
 every subscriber's asyncio queue through its event loop. A subscriber that falls too far
 behind is dropped with a reason (its client reconnects with ``since=<last seq>`` and
 misses nothing, since every event with a ``seq`` is in the database). FIX session changes

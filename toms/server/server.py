@@ -1,4 +1,4 @@
-"""``toms serve``: one process owning the database, the FIX sessions and the engine thread.
+"""``toms serve``: one process owning the database, the FIX sessions and the writer.
 
 ``OmsServer`` runs uvicorn on its own thread over a started ``Oms`` so that the demo and
 the tests can run a real server on a free port and stop it cleanly; ``serve`` runs it in

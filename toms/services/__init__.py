@@ -1,1 +1,1 @@
-"""Use cases of the OMS, run on one engine thread that owns every write."""
+"""Use cases of the OMS, run one at a time by the single writer (``engine``)."""

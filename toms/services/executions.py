@@ -1,6 +1,6 @@
 """Broker reports in: dedupe, apply through the state machine, persist, audit.
 
-Runs on the engine thread, called by the FIX application while QuickFIX waits. Every
+Runs as the single writer, on the FIX application's thread while QuickFIX waits. Every
 report is recorded in the processed-ExecID table in the same transaction as its effect,
 so a resend after a crash finds it and changes nothing. A report that cannot be applied
 is stored with its reason and raw text for operations; it is never dropped.

@@ -3,7 +3,7 @@
 The key is claimed by the commit of the change the request makes (``Transaction.commit``
 writes it in the same database transaction), so a request applies at most once even if the
 server dies between applying it and answering. The answer is stored just after and
-returned to every retry. Runs on the engine thread, so two retries cannot race.
+returned to every retry. Runs as the single writer, so two retries cannot race.
 """
 
 from __future__ import annotations

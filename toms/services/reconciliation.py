@@ -60,7 +60,7 @@ def open_orders(ctx: Context, broker: str) -> list[RoutedOrder]:
 def reconcile_broker(ctx: Context, broker: str) -> Reconciliation:
     """Flush the broker's outbox, then send 35=H for each open order and audit it.
 
-    Runs on the engine thread. Sending happens before the audit commit because the
+    Runs as the single writer. Sending happens before the audit commit because the
     request is a question, not a change: an order asked about twice (two logons in a
     row) costs one more status answer, never a state change.
     """

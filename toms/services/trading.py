@@ -1,6 +1,6 @@
 """Trader and PM use cases: orders, blocks, routing, cancel and replace.
 
-Each runs on the engine thread in one transaction. A FIX request is written to the
+Each runs as the single writer, in one transaction. A FIX request is written to the
 outbox with the state change that causes it and sent after commit, so the broker never
 hears of an order toms has not stored.
 """

@@ -63,7 +63,7 @@ def test_a_change_whose_answer_was_lost_is_never_applied_again(oms: Oms) -> None
     claim = RequestClaim("pm-growth", "k3", "fp", AT)
 
     def crash_after_commit() -> object:
-        oms.ctx.claim = claim  # the claim belongs to the engine thread that runs the request
+        oms.ctx.claim = claim  # the claim belongs to the writer that runs the request
         _submit(oms)  # commits the order and the claim together
         return oms.ctx.claim
 
