@@ -6,9 +6,9 @@ toms path: ``toms serve`` in this process (``OmsServer``: uvicorn on 127.0.0.1, 
 a temporary directory, compliance on, FIX 4.4 to ``SimulatedBroker`` filling each order in
 one execution). Each order is three HTTP calls, as a PM and a trader would make them:
 POST /orders (compliance-checked), POST /blocks, POST /blocks/{id}/route (market, 100
-IBM). Timed from the submit call to the commit of the fill, seen by an event sink called by
-the writer after the commit. ``sequential`` waits for each fill before the next submit; ``burst`` runs
-C client threads submitting back to back.
+IBM). Timed from the submit call to the commit of the fill, seen by an event sink called
+by the writer after the commit. ``sequential`` waits for each fill before the next submit;
+``burst`` runs C client threads submitting back to back.
 
 raw path: the same QuickFIX pair as ``benchmarks/fix_roundtrip`` (SocketInitiator and
 ThreadedSocketAcceptor, FileStore + FileLog, one Fill per order), run in the same process
