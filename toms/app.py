@@ -56,6 +56,11 @@ class Oms:
         if self.fix is not None:
             self.fix.stop()
             self.fix = None
+        if self.engine.running:
+            try:
+                self.call(trading.record_sent, self.ctx)
+            except Exception:  # they are resent with PossResend=Y at the next logon
+                log.exception("could not record the requests sent since the last commit")
         self.engine.stop()
         self.database.dispose()
 

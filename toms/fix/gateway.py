@@ -34,14 +34,21 @@ class QuickFixGateway:
         self._now = now
         self._account = account
 
-    def send_new(self, order: RoutedOrder) -> None:
-        self._send("D", codec.new_order_single(order, self._account, self._now()))
+    def send_new(self, order: RoutedOrder, poss_resend: bool = False) -> None:
+        fields = codec.new_order_single(order, self._account, self._now())
+        self._send("D", fields, poss_resend=poss_resend)
 
-    def send_cancel(self, order: RoutedOrder, request: PendingRequest) -> None:
-        self._send("F", codec.cancel_request(order, request, self._now()))
+    def send_cancel(
+        self, order: RoutedOrder, request: PendingRequest, poss_resend: bool = False
+    ) -> None:
+        fields = codec.cancel_request(order, request, self._now())
+        self._send("F", fields, poss_resend=poss_resend)
 
-    def send_replace(self, order: RoutedOrder, request: PendingRequest) -> None:
-        self._send("G", codec.replace_request(order, request, self._account, self._now()))
+    def send_replace(
+        self, order: RoutedOrder, request: PendingRequest, poss_resend: bool = False
+    ) -> None:
+        fields = codec.replace_request(order, request, self._account, self._now())
+        self._send("G", fields, poss_resend=poss_resend)
 
     def send_status_request(self, order: RoutedOrder) -> None:
         self._send("H", codec.status_request(order))
@@ -60,13 +67,21 @@ class QuickFixGateway:
         )
         self._send("J", fields, groups)
 
-    def _send(self, msg_type: str, fields: codec.Fields, groups: list[codec.Group] = ()) -> None:  # type: ignore[assignment]
+    def _send(
+        self,
+        msg_type: str,
+        fields: codec.Fields,
+        groups: list[codec.Group] = (),  # type: ignore[assignment]
+        poss_resend: bool = False,
+    ) -> None:
         if not self._board.logged_on(self._broker.broker_id):
             raise GatewayUnavailable(f"FIX session to {self._broker.broker_id} is not logged on")
         message = fix.Message()
         header = message.getHeader()
         header.setField(fix.BeginString(self._broker.fix_version))
         header.setField(fix.MsgType(msg_type))
+        if poss_resend:
+            header.setField(fix.PossResend(True))
         for tag, value in fields:
             message.setField(tag, value)
         for group in groups:

@@ -25,6 +25,9 @@ class Context:
     gateways: dict[str, BrokerGateway] = field(default_factory=dict)
     sinks: list[EventSink] = field(default_factory=list)
     compliance: Any = None  # toms.services.compliance_gate.ComplianceGate, set by the app
+    # Outbox rows sent since the last commit, with when: recorded by the next commit
+    # (``Transaction.commit``) instead of one of their own. Touched only by the writer.
+    sent: list[tuple[int, datetime]] = field(default_factory=list)
     _local: threading.local = field(default_factory=threading.local, repr=False)
 
     @property
@@ -65,13 +68,19 @@ class Transaction:
         self.committed = False
 
     def commit(self) -> None:
-        claim = self.ctx.claim if self.ctx is not None else None
+        ctx = self.ctx
+        claim = ctx.claim if ctx is not None else None
         if claim is not None:
             self.uow.idempotency.claim(claim.user, claim.key, claim.fingerprint, claim.at)
+        sent = list(ctx.sent) if ctx is not None else []
+        if sent:
+            self.uow.outbox.mark_sent(sent)
         self.uow.commit()
         self.committed = True
-        if claim is not None and self.ctx is not None:
-            self.ctx.claim = None
+        if ctx is not None:
+            del ctx.sent[: len(sent)]
+            if claim is not None:
+                ctx.claim = None
 
 
 @contextmanager

@@ -30,13 +30,21 @@ class UuidIds:
 
 
 class BrokerGateway(Protocol):
-    """Sends requests to a broker. Raises ``GatewayUnavailable`` when the session is down."""
+    """Sends requests to a broker. Raises ``GatewayUnavailable`` when the session is down.
 
-    def send_new(self, order: RoutedOrder) -> None: ...
+    ``poss_resend`` marks a request that may have reached the broker already (PossResend,
+    tag 97): the broker ignores it if it knows its ClOrdID.
+    """
 
-    def send_cancel(self, order: RoutedOrder, request: PendingRequest) -> None: ...
+    def send_new(self, order: RoutedOrder, poss_resend: bool = False) -> None: ...
 
-    def send_replace(self, order: RoutedOrder, request: PendingRequest) -> None: ...
+    def send_cancel(
+        self, order: RoutedOrder, request: PendingRequest, poss_resend: bool = False
+    ) -> None: ...
+
+    def send_replace(
+        self, order: RoutedOrder, request: PendingRequest, poss_resend: bool = False
+    ) -> None: ...
 
     def send_status_request(self, order: RoutedOrder) -> None: ...
 

@@ -309,11 +309,14 @@ def request_status(ctx: Context, routed_order_id: str) -> None:
 
 
 def flush_outbox(ctx: Context, broker: str | None = None) -> int:
-    """Send requests left unsent (session was down, or a crash before sending). Same ClOrdID."""
+    """Send requests left unsent: the session was down, or the process died before the
+    sending was recorded. Same ClOrdID, with PossResend=Y, since the broker may have it."""
+    recorded = {outbox_id for outbox_id, _ in ctx.sent}
     with transaction(ctx) as tx:
         rows = [
             (row.id, row.request, _require_routed(tx, row.routed_order_id))
             for row in tx.uow.outbox.unsent()
+            if row.id not in recorded
         ]
     sent = 0
     for outbox_id, request, routed in rows:
@@ -321,10 +324,17 @@ def flush_outbox(ctx: Context, broker: str | None = None) -> int:
             continue
         action = _resend_action(ctx.gateway(routed.broker), request, routed)
         if action is None:  # the broker has answered it already: nothing to send
-            _mark_sent(ctx, outbox_id)
+            _note_sent(ctx, outbox_id)
         elif _send(ctx, outbox_id, action):
             sent += 1
     return sent
+
+
+def record_sent(ctx: Context) -> None:
+    """Commit what ``_note_sent`` holds (on a clean stop), so no restart resends it."""
+    if ctx.sent:
+        with transaction(ctx) as tx:
+            tx.commit()
 
 
 def _resend_action(
@@ -333,13 +343,13 @@ def _resend_action(
     if request == "new":
         # Only an order the broker never answered; anything else was evidently received.
         unanswered = routed.status is RoutedStatus.PENDING_NEW and not routed.applied_exec_ids
-        return (lambda: gateway.send_new(routed)) if unanswered else None
+        return (lambda: gateway.send_new(routed, poss_resend=True)) if unanswered else None
     pending = routed.pending
     if pending is None or pending.kind.value != request:
         return None
     if pending.kind is RequestKind.CANCEL:
-        return lambda: gateway.send_cancel(routed, pending)
-    return lambda: gateway.send_replace(routed, pending)
+        return lambda: gateway.send_cancel(routed, pending, poss_resend=True)
+    return lambda: gateway.send_replace(routed, pending, poss_resend=True)
 
 
 def _request(
@@ -402,14 +412,17 @@ def _send(ctx: Context, outbox_id: int, action: Callable[[], None]) -> bool:
     except GatewayUnavailable as exc:
         log.warning("request %s stays in the outbox: %s", outbox_id, exc)
         return False
-    _mark_sent(ctx, outbox_id)
+    _note_sent(ctx, outbox_id)
     return True
 
 
-def _mark_sent(ctx: Context, outbox_id: int) -> None:
-    with transaction(ctx) as tx:
-        tx.uow.outbox.mark_sent([(outbox_id, ctx.clock.now())])
-        tx.commit()
+def _note_sent(ctx: Context, outbox_id: int) -> None:
+    """The row is marked sent by the writer's next commit, not by one of its own: a commit
+    is most of what a request costs. Until then it looks unsent in the database, and if
+    the process dies first the next logon sends it again (``flush_outbox``): with the same
+    ClOrdID and PossResend=Y, which a broker that has it ignores, and only if the broker
+    has not answered it, which it usually has."""
+    ctx.sent.append((outbox_id, ctx.clock.now()))
 
 
 def _require_routed(tx: Transaction, routed_order_id: str) -> RoutedOrder:

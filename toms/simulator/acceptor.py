@@ -321,6 +321,7 @@ class SimulatedBroker:
         self._records: deque[FixRecord] = deque(maxlen=self.config.record_limit)
         self._cond = threading.Condition()
         self._gateway_echo: dict[tuple[str, str], dict[int, str]] = {}
+        self._requests_seen: set[tuple[str, str]] = set()  # (session, ClOrdID) of D, F, G
         self._model_lock = threading.RLock()
         self._delay: _DelayScheduler | None = None
         self._ticker: threading.Thread | None = None
@@ -613,6 +614,14 @@ class SimulatedBroker:
             fields = QuickfixFields(message)
         msg_type = fields.get(35)
         engine = self.engine
+        if msg_type in ("D", "F", "G"):
+            key = (owner, fields.get(11) or "")
+            if key in self._requests_seen and fields.get(97) == "Y":
+                # PossResend of a request already received: the client could not tell
+                # whether it went out (FIX 4.4 Vol. 1, "Possible Resends"); nothing to do.
+                log.info("ignored PossResend %s for ClOrdID %s: already received", msg_type, key[1])
+                return
+            self._requests_seen.add(key)
         if msg_type == "D":
             request = _parse_new_order(fields, owner)
             if isinstance(request, NewOrder):

@@ -419,3 +419,35 @@ def test_possible_duplicate_report_is_recorded_once(
     assert all(r.get(97) == "Y" and r.get(122) for r in fills if r.get(43) == "Y")
     assert len(done.fills) == CLIPS
     assert_exactly_once(oms, broker, rid, routed.cl_ord_id)
+
+
+def test_order_routed_while_the_link_is_down_goes_out_at_logon_as_a_possible_resend(
+    oms: Oms, waiter: Waiter, broker: SimulatedBroker, proxy: LinkProxy
+) -> None:
+    """Routed while the session is down, the order waits in the outbox and leaves at the
+    next logon with PossResend=Y (toms cannot always know whether a request in its outbox
+    went out). The broker has not seen the ClOrdID, so it trades it; the same request
+    again is ignored, as FIX asks of a possible resend the receiver already has."""
+    proxy.cut()
+    proxy.wait_disconnected()
+    assert oms.fix.board.wait_for("SIM", lambda s: not s.logged_on, WAIT)
+    _, routed = route(oms, "IBM", QTY, OrderType.LIMIT, LIMIT)
+    assert oms.read(lambda uow: [r.cl_ord_id for r in uow.outbox.unsent()]) == [routed.cl_ord_id]
+
+    proxy.heal()
+    waiter.until(with_status(routed.routed_order_id, S.NEW))
+    (resend,) = broker.wait_for(lambda r: r.direction == "in" and r.msg_type == "D", WAIT)
+    assert (resend.get(11), resend.get(97)) == (routed.cl_ord_id, "Y")
+
+    oms.ctx.gateway("SIM").send_new(routed, poss_resend=True)  # as after a crash
+    _, later = route(oms, "IBM", QTY, OrderType.LIMIT, LIMIT)
+    waiter.until(with_status(later.routed_order_id, S.NEW))  # the broker is past the resend
+    answers = [r.get(150) for r in broker.sent if r.get(11) == routed.cl_ord_id]
+    # One New, and the status answer to the logon's reconciliation; no duplicate reject.
+    assert sorted(answers) == ["0", "I"], answers
+    received = [
+        r.get(97) for r in broker.received if r.msg_type == "D" and r.get(11) == routed.cl_ord_id
+    ]
+    assert received == ["Y", "Y"]
+    assert oms.read(lambda uow: uow.routed.get(routed.routed_order_id)).status is S.NEW
+    assert all(outcome == "applied" for _, outcome in executions(oms))

@@ -20,20 +20,27 @@ class RecordingGateway:
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []
+        self.possible_resends: list[tuple[str, str]] = []  # also in ``sent``
         self.lock = threading.Lock()
 
-    def _add(self, kind: str, cl_ord_id: str) -> None:
+    def _add(self, kind: str, cl_ord_id: str, poss_resend: bool = False) -> None:
         with self.lock:
             self.sent.append((kind, cl_ord_id))
+            if poss_resend:
+                self.possible_resends.append((kind, cl_ord_id))
 
-    def send_new(self, order: RoutedOrder) -> None:
-        self._add("new", order.cl_ord_id)
+    def send_new(self, order: RoutedOrder, poss_resend: bool = False) -> None:
+        self._add("new", order.cl_ord_id, poss_resend)
 
-    def send_cancel(self, order: RoutedOrder, request: PendingRequest) -> None:
-        self._add("cancel", request.cl_ord_id)
+    def send_cancel(
+        self, order: RoutedOrder, request: PendingRequest, poss_resend: bool = False
+    ) -> None:
+        self._add("cancel", request.cl_ord_id, poss_resend)
 
-    def send_replace(self, order: RoutedOrder, request: PendingRequest) -> None:
-        self._add("replace", request.cl_ord_id)
+    def send_replace(
+        self, order: RoutedOrder, request: PendingRequest, poss_resend: bool = False
+    ) -> None:
+        self._add("replace", request.cl_ord_id, poss_resend)
 
     def send_status_request(self, order: RoutedOrder) -> None:
         self._add("status", order.cl_ord_id)
