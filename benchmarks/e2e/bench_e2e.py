@@ -180,7 +180,7 @@ def main() -> None:
     print(
         f"\ntoms end to end / raw QuickFIX: {toms_burst.rate / raw_burst.rate:.3f} of the burst "
         f"rate; {toms_seq.pct(50) / raw_seq.pct(50):.1f}x the sequential p50 "
-        f"(each toms order is 3 HTTP calls, 4 commits, compliance and a FIX round trip)"
+        f"(each toms order is 3 idempotent HTTP writes, compliance and a FIX round trip)"
     )
 
 
