@@ -1,6 +1,6 @@
 """Composition root: the one place that knows every adapter.
 
-``Oms`` owns the database engine, the single writer thread and the FIX initiator. Its
+``Oms`` owns the database, the single writer (``Engine``) and the FIX initiator. Its
 methods are the OMS's whole API for callers in this process (CLI, demo, tests); each
 runs as the single writer (``Engine.call``) and returns a committed result.
 """

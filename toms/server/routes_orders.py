@@ -169,7 +169,7 @@ def rebalance_account(
         return JSONResponse(canonical(_plan_view(plan(), [])))
 
     def act() -> tuple[RebalancePlan, list[Order]]:
-        p = plan()  # on the engine thread: no change lands between plan and submit
+        p = plan()  # as the single writer: no change lands between plan and submit
         orders = [
             trading.submit_order(
                 ctx,
@@ -232,7 +232,7 @@ def _plan_view(plan: RebalancePlan, submitted: list[Order]) -> Json:
 
 
 def _with_compliance(s: ServerState, order: Order) -> Json:
-    """Rendered on the engine thread right after commit: the summary is of this order."""
+    """Rendered by the writer right after commit: the summary is of this order."""
     summary = s.read(lambda uow: compliance_summaries(uow, {order.order_id}))
     return order_view(order, summary.get(order.order_id))
 
