@@ -82,6 +82,8 @@ class ExecutionReport:
     stop_price: Decimal | None = None
     text: str = ""
     poss_dup: bool = False
+    # A reject because the broker already holds an order under this ClOrdID (OrdRejReason 6)
+    duplicate_order: bool = False
     symbol: str | None = None  # what the broker says it traded: must be the order's
     side: Side | None = None
 

@@ -273,6 +273,14 @@ class RoutedOrder:
                 f"not in the chain of order {self.routed_order_id}"
             )
         self._check_instrument(report)
+        if report.duplicate_order:
+            # toms never reuses a ClOrdID, so the broker holds this very order: rejecting
+            # it here would leave a live order at the broker that toms thinks is dead.
+            raise InconsistentReport(
+                f"the broker refused ClOrdID {report.cl_ord_id} as a duplicate, so it holds "
+                f"order {self.routed_order_id} already (a request sent again after a "
+                "restart?); the order is not rejected: ask the broker for its status"
+            )
         allowed = allowed_next(self.status, report.kind)
         if allowed is None:
             raise InvalidTransition(

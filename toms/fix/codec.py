@@ -38,6 +38,8 @@ EXEC_TRANS_TYPE, HANDL_INST, LAST_PX, LAST_QTY, MSG_TYPE, ORDER_ID = 20, 21, 31,
 ORDER_QTY, ORD_STATUS, ORD_TYPE, ORIG_CL_ORD_ID, POSS_DUP, PRICE = 38, 39, 40, 41, 43, 44
 SIDE, SYMBOL, TEXT, TIF, TRANSACT_TIME, STOP_PX, EXEC_TYPE = 54, 55, 58, 59, 60, 99, 150
 LEAVES_QTY, CXL_REJ_REASON, EXPIRE_DATE, CXL_REJ_RESPONSE_TO = 151, 102, 432, 434
+ORD_REJ_REASON = 103
+DUPLICATE_ORDER = "6"  # OrdRejReason, FIX 4.2 and 4.4
 
 SIDE_CODES: Final = {Side.BUY: "1", Side.SELL: "2", Side.SELL_SHORT: "5", Side.BUY_TO_COVER: "1"}
 # Inbound: which way the broker says it traded (6 = sell short exempt).
@@ -140,6 +142,7 @@ def execution_report(f: FixFields, received_at: datetime) -> ExecutionReport:
         transact_time=_utc(f, TRANSACT_TIME) or received_at,
         text=f.get(TEXT) or "",
         poss_dup=f.get(POSS_DUP) == "Y",
+        duplicate_order=kind is ExecKind.REJECTED and f.get(ORD_REJ_REASON) == DUPLICATE_ORDER,
         symbol=f.get(SYMBOL) or None,
         side=_code(SIDES_BY_CODE, side, SIDE) if (side := f.get(SIDE)) else None,
     )

@@ -228,3 +228,31 @@ def test_day_order_expires_at_the_session_end(
         ]
     )
     assert len(orders) == 1
+
+
+@pytest.mark.parametrize("broker_id", ["SIM", "SIM42"])
+def test_duplicate_clordid_reject_leaves_the_live_order_alone(
+    oms: Oms, waiter: Waiter, broker_id: str
+) -> None:
+    """A request sent again without PossResend (or to a broker that ignores it) is
+    rejected as a duplicate ClOrdID (OrdRejReason 6). The broker holds the order, so toms
+    stores the reject flagged and keeps the order working."""
+    block = block_of(oms, "IBM", "100")
+    routed = oms.route_block(
+        block.block_id,
+        broker=broker_id,
+        order_type=OrderType.LIMIT,
+        limit_price=Decimal("170"),
+        user="trader1",
+    )
+    rid = routed.routed_order_id
+    waiter.until(routed_status(oms, rid, S.NEW))
+    oms.ctx.gateway(broker_id).send_new(routed)
+
+    def flagged(uow):  # type: ignore[no-untyped-def]
+        types = [r.event_type for r in uow.audit.for_entity("routed_order", rid)]
+        return types if "ExecutionRejected" in types else None
+
+    waiter.until(flagged)
+    after = oms.read(lambda uow: uow.routed.get(rid))
+    assert (after.status, after.cum_qty) == (S.NEW, 0)

@@ -5,6 +5,7 @@ the broker's messages, checking OrdStatus, OrderQty, CumQty, LeavesQty and AvgPx
 each row exactly as the matrix states them.
 """
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -315,6 +316,22 @@ def test_out_of_order_report_is_an_error_and_changes_nothing(b: Broker) -> None:
     with pytest.raises(InconsistentReport, match="CumQty 5000"):
         b.send(K.TRADE, S.PARTIALLY_FILLED, 5000, 5000, last_qty=2000, last_px="50")
     assert snapshot(b.order) == before
+
+
+@pytest.mark.parametrize("acknowledged", [False, True])
+def test_a_duplicate_clordid_reject_does_not_reject_the_order(
+    b: Broker, acknowledged: bool
+) -> None:
+    """The broker already holds the order (a request resent after a restart): the reject
+    is refused, and the order stays as it was, pending new or new."""
+    if acknowledged:
+        ack(b)
+    before = snapshot(b.order)
+    duplicate = replace(b.report(K.REJECTED, S.REJECTED, 0, 0), duplicate_order=True)
+    with pytest.raises(InconsistentReport, match=r"refused ClOrdID .* as a duplicate"):
+        b.order.apply_report(duplicate)
+    assert snapshot(b.order) == before
+    assert b.order.status is (S.NEW if acknowledged else S.PENDING_NEW)
 
 
 def test_overfill_is_an_error_and_changes_nothing(b: Broker) -> None:

@@ -49,6 +49,23 @@ def test_fix44_partial_fill() -> None:
     assert r.poss_dup and r.broker_order_id == "O1"
 
 
+@pytest.mark.parametrize(
+    ("begin", "reason", "duplicate"),
+    [
+        ("FIX.4.4", "6", True),
+        ("FIX.4.2", "6", True),
+        ("FIX.4.4", "0", False),
+        ("FIX.4.4", None, False),
+    ],
+)
+def test_reject_says_whether_the_broker_holds_the_clordid_already(
+    begin: str, reason: str | None, duplicate: bool
+) -> None:
+    text = f"8={begin}|35=8|37=NONE|17=E5|150=8|39=8|11=C1|55=IBM|54=1|14=0|151=0|6=0"
+    r = codec.execution_report(parse(text + (f"|103={reason}" if reason else "")), NOW)
+    assert (r.kind, r.duplicate_order) == (ExecKind.REJECTED, duplicate)
+
+
 def test_fix42_fill_uses_exec_type_2_and_last_shares() -> None:
     f = parse(
         "8=FIX.4.2|35=8|37=O1|17=E8|20=0|150=2|39=2|11=C1|55=IBM|54=1|32=1000|31=50|"
