@@ -30,12 +30,6 @@ INTERVAL_SECONDS = 0.2
 WRITER_AUTOCHECKPOINT_PAGES = 10_000  # SQLite's default is 1,000
 
 
-def has_wal(engine: Engine) -> bool:
-    """True for an SQLite database in a file (in-memory databases have no log)."""
-    database = engine.url.database
-    return engine.dialect.name == "sqlite" and database not in (None, "", ":memory:")
-
-
 def configure_writer(connection: Any) -> None:
     """Leave routine checkpoints to the helper; the writer's are the fallback."""
     cursor = connection.cursor()

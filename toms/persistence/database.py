@@ -16,8 +16,8 @@ import threading
 from typing import Any
 
 from toms.persistence.cache import WriterCache
-from toms.persistence.checkpoint import WalCheckpointer, configure_writer, has_wal
-from toms.persistence.engine import make_engine
+from toms.persistence.checkpoint import WalCheckpointer, configure_writer
+from toms.persistence.engine import make_engine, sqlite_file
 from toms.persistence.sql import Codec, codec_for
 from toms.persistence.uow import SqlUnitOfWork
 
@@ -72,7 +72,7 @@ class Database:
 
     def _open_writer(self) -> Any:
         connection = self.engine.raw_connection()
-        if has_wal(self.engine):
+        if sqlite_file(self.engine.url) is not None:  # in-memory databases have no log
             configure_writer(connection)
             if self._checkpointer is None:
                 self._checkpointer = WalCheckpointer(self.engine)

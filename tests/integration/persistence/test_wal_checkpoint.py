@@ -77,12 +77,8 @@ def test_dispose_stops_the_helper_and_nothing_committed_is_lost(
     again = Database(sqlite_url)
     try:
         with again.reader() as reader:
-            (count,) = reader.db.one("SELECT count(*) FROM securities WHERE symbol LIKE 'S%'") or (
-                0,
-            )
-            (price,) = reader.db.one("SELECT last_price FROM securities WHERE symbol = 'S19'") or (
-                "",
-            )
+            (count,) = reader.db.scalars("SELECT count(*) FROM securities WHERE symbol LIKE 'S%'")
+            (price,) = reader.db.scalars("SELECT last_price FROM securities WHERE symbol = 'S19'")
         assert (count, price) == (50, "119")
     finally:
         again.dispose()
