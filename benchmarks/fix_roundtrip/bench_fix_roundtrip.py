@@ -28,7 +28,8 @@ Load patterns, for each path:
 
 Targets: toms burst throughput >= 50% of raw; toms sequential p50 <= 2x raw.
 ``--profile DIR`` adds diagnostics to the toms runs: time and SQL statements per engine
-command during the sequential run, and a cProfile per thread (engine commands on the
+command and a timeline of the round trip (when each step happens on either side of the
+session) during the sequential run, and a cProfile per thread (engine commands on the
 thread that called them, QuickFIX callbacks of both sides) during the burst, written to DIR
 with the top functions of all threads printed.
 The toms figures of a profiled run are slower than those of a plain run.
@@ -44,6 +45,7 @@ import os
 import platform
 import pstats
 import sqlite3
+import statistics
 import sys
 import tempfile
 import threading
@@ -422,11 +424,13 @@ def toms_runs(n: int, warmup: int, workdir: Path, profile_dir: Path | None) -> t
             seq = path.run("toms, sequential", [f"S{i}" for i in range(n)], True)
             burst = path.run("toms, burst", [f"B{i}" for i in range(n)], False)
             return seq, burst
-        # Profiled: engine breakdown on the sequential run, cProfile on the burst.
+        # Profiled: engine breakdown and timeline on the sequential run, cProfile on the burst.
         breakdown = EngineBreakdown(oms)
-        seq = path.run("toms, sequential (timed per cmd)", [f"S{i}" for i in range(n)], True)
+        with Timeline(path) as timeline:
+            seq = path.run("toms, sequential (timed)", [f"S{i}" for i in range(n)], True)
         breakdown.close()
         breakdown.report(n)
+        timeline.report()
         with ThreadProfiler(oms, profile_dir):
             burst = path.run("toms, burst (under cProfile)", [f"B{i}" for i in range(n)], False)
         return seq, burst
@@ -436,6 +440,118 @@ def toms_runs(n: int, warmup: int, workdir: Path, profile_dir: Path | None) -> t
 
 
 # ── diagnostics (--profile) ─────────────────────────────────────────────────────────────
+class Patches:
+    """Methods replaced by a diagnostic, put back when it ends."""
+
+    def __init__(self) -> None:
+        self._originals: list[tuple[type, str, Any]] = []
+
+    def wrap(self, cls: type, name: str, wrapper: Callable[[Any], Any]) -> None:
+        original = cls.__dict__[name]
+        self._originals.append((cls, name, original))
+        setattr(cls, name, wrapper(original))
+
+    def restore(self) -> None:
+        while self._originals:
+            cls, name, original = self._originals.pop()
+            setattr(cls, name, original)
+
+
+class Timeline:
+    """When each step of a sequential round trip happens, on both sides of the session:
+    the median time of each mark after ``route_block`` was called. Shows where the
+    round trip's time goes between the OMS, QuickFIX and the simulated broker; the writer
+    commands themselves are broken down by ``EngineBreakdown``."""
+
+    def __init__(self, path: TomsPath) -> None:
+        from toms.fix.application import OmsApplication
+        from toms.fix.gateway import QuickFixGateway
+        from toms.simulator.acceptor import SimulatedBroker, _BrokerApplication
+
+        self._marks: list[tuple[str, float]] = []  # of the order in flight
+        self._in_flight = 0  # calls entered and not yet returned
+        self._cond = threading.Condition()
+        self._orders: list[dict[str, float]] = []
+        self._patches = Patches()
+        self._steps = (
+            (TomsPath, "send", "route_block"),
+            (QuickFixGateway, "_send", "toms: D to QuickFIX"),
+            (_BrokerApplication, "fromApp", "broker: fromApp"),
+            (SimulatedBroker, "_send", "broker: report to QuickFIX"),
+            (OmsApplication, "fromApp", "toms: fromApp (report committed on return)"),
+        )
+
+    def _mark(self, label: str, entering: bool) -> None:
+        at = time.perf_counter()
+        with self._cond:
+            self._marks.append((f"{label} {'>' if entering else '<'}", at))
+            self._in_flight += 1 if entering else -1
+            if not self._in_flight:
+                self._cond.notify_all()
+
+    def _timed(self, label: str) -> Callable[[Any], Any]:
+        def wrapper(fn: Callable[..., Any]) -> Callable[..., Any]:
+            def timed(*args: Any, **kwargs: Any) -> Any:
+                self._mark(label, True)
+                try:
+                    return fn(*args, **kwargs)
+                finally:
+                    self._mark(label, False)
+
+            return timed
+
+        return wrapper
+
+    def __enter__(self) -> Timeline:
+        for cls, name, label in self._steps:
+            self._patches.wrap(cls, name, self._timed(label))
+
+        def new_order(fn: Callable[..., Any]) -> Callable[..., Any]:
+            def send(path: TomsPath, key: str) -> None:
+                self._close_order()
+                fn(path, key)
+
+            return send
+
+        self._patches.wrap(TomsPath, "send", new_order)
+        return self
+
+    def _close_order(self) -> None:
+        """Once every call of the order just finished has returned (the fill is stamped
+        before the OMS's ``fromApp`` returns), turn its marks into offsets from its start;
+        a step's second call is labelled #2 (the broker sends New, then Fill)."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: not self._in_flight, WAIT):
+                raise TimeoutError(f"{self._in_flight} calls of the round trip did not return")
+            marks, self._marks = self._marks, []
+        if not marks:
+            return
+        start = marks[0][1]
+        seen: dict[str, int] = defaultdict(int)
+        offsets: dict[str, float] = {}
+        for label, at in marks:
+            seen[label] += 1
+            offsets[f"{label} #{seen[label]}" if seen[label] > 1 else label] = (at - start) * 1e6
+        self._orders.append(offsets)
+
+    def __exit__(self, *exc: object) -> None:
+        self._close_order()
+        self._patches.restore()
+
+    def report(self) -> None:
+        orders = self._orders
+        labels = {label for order in orders for label in order}
+        rows = sorted(
+            (statistics.median(o[label] for o in orders if label in o), label) for label in labels
+        )
+        print(
+            f"\ntimeline of a sequential round trip ({len(orders)} orders): median µs after "
+            "route_block is called; > a call starts, < it returns"
+        )
+        for offset, label in rows:
+            print(f"  {offset:8.0f}  {label}")
+
+
 class EngineBreakdown:
     """Wall time and SQL statements of each engine command (run under the writer lock, on
     whichever thread asked). Light: a clock read per command and a counter per statement."""
@@ -514,7 +630,7 @@ class ThreadProfiler:
             for cls in (OmsApplication, _BrokerApplication)
             for name in ("fromApp", "toApp")
         ]
-        self._originals: list[tuple[type, str, Any]] = []
+        self._patches = Patches()
 
     def _profile(self) -> cProfile.Profile:
         key = threading.current_thread().name
@@ -542,17 +658,14 @@ class ThreadProfiler:
 
     def __enter__(self) -> ThreadProfiler:
         for cls, name in self._targets:
-            original = getattr(cls, name)
-            self._originals.append((cls, name, original))
-            setattr(cls, name, self._wrap(original))
+            self._patches.wrap(cls, name, self._wrap)
         engine = self._oms.engine
         engine.call = self._wrap(engine.call)  # type: ignore[method-assign]
         return self
 
     def __exit__(self, *exc: object) -> None:
         del self._oms.engine.call
-        for cls, name, original in self._originals:
-            setattr(cls, name, original)
+        self._patches.restore()
         self._out.mkdir(parents=True, exist_ok=True)
         print(f"\ncProfile of the toms burst, one file per thread in {self._out}:")
         for key, prof in sorted(self._profiles.items()):
