@@ -100,8 +100,21 @@ class PriceDriver:
             self.error = exc
 
 
-def route_all(server: ServerProcess) -> list[str]:
-    return [route_market(server, symbol, QTY)["routed_order_id"] for symbol in SYMBOLS]
+def route_all(rig: Rig) -> list[str]:
+    """One market order per symbol, returned once the broker has acknowledged them all.
+
+    A route returns when the order is stored and handed to QuickFIX, not when the broker
+    has it, and a price tick only fills orders already in the broker's book: on a loaded
+    machine the driver could otherwise finish before the last order arrives, leaving it
+    with one clip."""
+    routed = [route_market(rig.server, symbol, QTY) for symbol in SYMBOLS]
+    cl_ord_ids = {r["cl_ord_id"] for r in routed}
+    rig.broker.wait_for(
+        lambda r: r.direction == "out" and r.get(150) == "0" and r.get(11) in cl_ord_ids,
+        WAIT,
+        len(cl_ord_ids),
+    )
+    return [r["routed_order_id"] for r in routed]
 
 
 def wait_all_filled(server: ServerProcess, routed_ids: list[str]) -> None:
@@ -123,7 +136,7 @@ def ledger_of(rig: Rig) -> Any:
 
 
 def test_oms_killed_mid_stream_recovers_every_fill_exactly_once(rig: Rig) -> None:
-    routed = route_all(rig.server)
+    routed = route_all(rig)
     driver = PriceDriver(rig.broker, CLIPS - 1).start()
     fills_sent(rig.broker, 3 * CLIPS // 3)  # a third of the fills are out: kill now
     rig.server.kill()
@@ -143,7 +156,7 @@ def test_oms_killed_mid_stream_recovers_every_fill_exactly_once(rig: Rig) -> Non
 
 
 def test_oms_killed_twice_in_a_row_still_loses_nothing(rig: Rig) -> None:
-    routed = route_all(rig.server)
+    routed = route_all(rig)
     driver = PriceDriver(rig.broker, CLIPS - 1).start()
     fills_sent(rig.broker, CLIPS // 2)
     rig.server.kill()
@@ -161,7 +174,7 @@ def test_oms_killed_twice_in_a_row_still_loses_nothing(rig: Rig) -> None:
 def test_broker_killed_mid_stream_resumes_its_sequence_and_loses_nothing(rig: Rig) -> None:
     """The broker dies with its link (no Logout reaches the OMS) and starts again on the
     same FileStore: sequence numbers continue, the OMS asks for what it missed."""
-    routed = route_all(rig.server)
+    routed = route_all(rig)
     driver = PriceDriver(rig.broker, CLIPS // 2).start()
     driver.join()
     rig.proxy.cut()  # the process and its sockets are gone at once
@@ -182,7 +195,7 @@ def test_broker_killed_mid_stream_resumes_its_sequence_and_loses_nothing(rig: Ri
 def test_dropped_tcp_link_mid_stream_loses_nothing(rig: Rig) -> None:
     """The network swallows reports the broker believes delivered, then breaks; the broker
     keeps trading. On reconnect the sequence gap brings everything back."""
-    routed = route_all(rig.server)
+    routed = route_all(rig)
     fills_sent(rig.broker, 3)
     rig.proxy.lose_broker_traffic()
     driver = PriceDriver(rig.broker, CLIPS // 2).start()
