@@ -1,7 +1,7 @@
 """FIX round trip: a raw QuickFIX pair against the toms path, in one run. Prints figures.
 
     .venv/bin/python benchmarks/fix_roundtrip/bench_fix_roundtrip.py [--orders N] [--warmup W]
-        [--profile DIR]
+        [--profile DIR] [--broker-process]
 
 Everything runs in this process over real TCP on 127.0.0.1, with the same QuickFIX
 configuration on both paths: FIX 4.4, FileStore + FileLog on both sides, data dictionary
@@ -33,6 +33,9 @@ session) during the sequential run, and a cProfile per thread (engine commands o
 thread that called them, QuickFIX callbacks of both sides) during the burst, written to DIR
 with the top functions of all threads printed.
 The toms figures of a profiled run are slower than those of a plain run.
+``--broker-process`` runs the toms path once more against ``toms sim-broker`` in a process
+of its own (same settings), as a real broker would be; its figures are printed beside the
+targeted ones, which keep both sides of both pairs in this process.
 """
 
 from __future__ import annotations
@@ -44,8 +47,10 @@ import logging
 import os
 import platform
 import pstats
+import queue
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -383,18 +388,81 @@ class TomsPath:
         return measure(label, keys, self.send, self.arrivals, sequential)
 
 
-def toms_runs(n: int, warmup: int, workdir: Path, profile_dir: Path | None) -> tuple[Run, Run]:
-    broker = SimulatedBroker(
-        BrokerConfig(
-            port=0,
-            data_dir=workdir / "sim",
-            begin_strings=("FIX.4.4",),
-            reset_on_logon=True,
-            prices={SYMBOL: Decimal(PRICE)},
-            matching=MatchingConfig(fill_policy=FillPolicy(partial_fills=1)),
+class BrokerProcess:
+    """``toms sim-broker`` in a process of its own, as a real broker would be, so its
+    Python does not share the OMS's GIL. Same settings as the in-process broker."""
+
+    SETTINGS = """\
+[broker]
+port = {port}
+data_dir = "{data_dir}"
+sender_comp_id = "SIMBROKER"
+target_comp_id = "TOMS"
+fix_versions = ["FIX.4.4"]
+reset_on_logon = true
+latency_ms = 0
+seed = 0
+id_prefix = ""
+[market]
+tick_interval_seconds = 0
+[fills]
+partial_fills = 1
+[symbols]
+{symbol} = {{ price = "{price}" }}
+"""
+
+    def __init__(self, workdir: Path) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self._config = workdir / "sim_broker.toml"
+        self._config.write_text(
+            self.SETTINGS.format(
+                port=self.port, data_dir=workdir / "data", symbol=SYMBOL, price=PRICE
+            )
         )
-    )
+        self._process: subprocess.Popen[str] | None = None
+
+    def start(self) -> None:
+        command = [sys.executable, "-m", "toms", "sim-broker", "--config", str(self._config)]
+        self._process = process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        lines: queue.Queue[str] = queue.Queue()
+
+        def read() -> None:  # drains its output for as long as it runs
+            assert process.stdout is not None
+            for line in process.stdout:
+                lines.put(line)
+            lines.put("")
+
+        threading.Thread(target=read, name="broker-process-output", daemon=True).start()
+        while not (line := lines.get(timeout=WAIT)).startswith("simulated broker listening"):
+            if not line:
+                raise RuntimeError(f"toms sim-broker exited with {process.wait()}")
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(WAIT)
+
+
+def toms_runs(
+    n: int, warmup: int, workdir: Path, profile_dir: Path | None, broker_process: bool = False
+) -> tuple[Run, Run]:
+    broker: SimulatedBroker | BrokerProcess
+    if broker_process:
+        broker = BrokerProcess(workdir / "sim")
+    else:
+        broker = SimulatedBroker(
+            BrokerConfig(
+                port=0,
+                data_dir=workdir / "sim",
+                begin_strings=("FIX.4.4",),
+                reset_on_logon=True,
+                prices={SYMBOL: Decimal(PRICE)},
+                matching=MatchingConfig(fill_policy=FillPolicy(partial_fills=1)),
+            )
+        )
     broker.start()
+    name = "toms, broker process" if broker_process else "toms"
     sim = BrokerSettings(
         BrokerId("SIM"),
         "FIX.4.4",
@@ -421,8 +489,8 @@ def toms_runs(n: int, warmup: int, workdir: Path, profile_dir: Path | None) -> t
         path.prepare(warmup + 2 * n)
         path.run("warm-up", [f"W{i}" for i in range(warmup)], False)
         if profile_dir is None:
-            seq = path.run("toms, sequential", [f"S{i}" for i in range(n)], True)
-            burst = path.run("toms, burst", [f"B{i}" for i in range(n)], False)
+            seq = path.run(f"{name}, sequential", [f"S{i}" for i in range(n)], True)
+            burst = path.run(f"{name}, burst", [f"B{i}" for i in range(n)], False)
             return seq, burst
         # Profiled: engine breakdown and timeline on the sequential run, cProfile on the burst.
         breakdown = EngineBreakdown(oms)
@@ -691,6 +759,11 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=500, help="orders per load pattern")
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--profile", type=Path, default=None, help="write cProfile files here")
+    parser.add_argument(
+        "--broker-process",
+        action="store_true",
+        help="also run the toms path against `toms sim-broker` in its own process",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     print(
@@ -703,8 +776,13 @@ def main() -> None:
         raw_seq, raw_burst = raw_runs(args.orders, args.warmup, work / "raw1", False)
         raw2_seq, raw2_burst = raw_runs(args.orders, args.warmup, work / "raw2", True)
         toms_seq, toms_burst = toms_runs(args.orders, args.warmup, work / "toms", args.profile)
+        apart = (
+            toms_runs(args.orders, args.warmup, work / "toms-apart", None, broker_process=True)
+            if args.broker_process
+            else ()
+        )
     print("\nsequential: one order in flight; burst: all orders sent back to back")
-    for run in (raw_seq, raw_burst, raw2_seq, raw2_burst, toms_seq, toms_burst):
+    for run in (raw_seq, raw_burst, raw2_seq, raw2_burst, toms_seq, toms_burst, *apart):
         print(run.line())
     tput = toms_burst.rate / raw_burst.rate
     p50 = toms_seq.pct(50) / raw_seq.pct(50)
@@ -722,6 +800,11 @@ def main() -> None:
     print("toms against raw (New+Fill: the same two reports the simulated broker sends):")
     print(f"  throughput (burst)   toms/raw = {tput2:5.2f}")
     print(f"  latency p50 (seq)    toms/raw = {p50_2:5.2f}")
+    if apart:
+        apart_seq, apart_burst = apart
+        print("toms with the broker in its own process against raw (Fill only), not targeted:")
+        print(f"  throughput (burst)   toms/raw = {apart_burst.rate / raw_burst.rate:5.2f}")
+        print(f"  latency p50 (seq)    toms/raw = {apart_seq.pct(50) / raw_seq.pct(50):5.2f}")
 
 
 if __name__ == "__main__":
