@@ -170,14 +170,15 @@ class OmsApplication(fix.Application):  # type: ignore[misc]
 
     # ── helpers ────────────────────────────────────────────────────────────────────
     def _commit(self, fn: Callable[..., object], *args: object) -> None:
-        """Run ``fn`` as the engine's only writer and return only once it has committed.
+        """Run ``fn`` as the engine's only writer, ahead of waiting API requests, and return
+        only once it has committed.
 
         If the writer lock is not free within the timeout, ``EngineBusy`` is raised and the
         caller dead-letters the message: then the dead letter is its only trace. A command
         that has started always runs to its end, because it is writing the message to the
         database right now; dead-lettering it as well would leave two copies of one fact.
         """
-        self._engine.call(fn, *args, timeout=self._timeout)
+        self._engine.call(fn, *args, timeout=self._timeout, urgent=True)
 
     def _record(self, session_id: fix.SessionID, event_type: str, message: fix.Message) -> None:
         fields = QuickfixFields(message)
