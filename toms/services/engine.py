@@ -11,8 +11,9 @@ first because they are facts the market has already made, and because a report w
 the lock while QuickFIX holds back every later message of its session: served in turn
 with the requests of several API clients, the FIX thread got one turn in as many, and
 under a sustained load (the 100,000-order soak) reports were applied up to ten minutes
-after the broker sent them. Serving reports first makes new requests wait instead, which is the back
-pressure an OMS wants: no new orders while the executions of the last ones are unbooked.
+after the broker sent them. Serving reports first makes new requests wait instead, which
+is the back pressure an OMS wants: no new orders while the executions of the last ones
+are unbooked.
 
 Commands that are submitted without waiting (logon reconciliation) run on a worker thread,
 under the same lock.
@@ -67,14 +68,14 @@ class WriterLock:
                 return True
             gate = threading.Lock()
             gate.acquire()
-            queue = self._urgent if urgent else self._waiters
-            queue.append((me, gate))
+            waiting = self._urgent if urgent else self._waiters
+            waiting.append((me, gate))
         if gate.acquire(timeout=-1 if timeout is None else max(timeout, 0.0)):
             return True  # handed over by release(): we are the owner
         with self._mutex:
             if self._owner == me:  # handed over just as the wait timed out
                 return True
-            queue.remove((me, gate))
+            waiting.remove((me, gate))
             return False
 
     def release(self) -> None:
@@ -84,9 +85,9 @@ class WriterLock:
             self._depth -= 1
             if self._depth:
                 return
-            queue = self._urgent or self._waiters
-            if queue:
-                self._owner, gate = queue.popleft()
+            waiting = self._urgent or self._waiters
+            if waiting:
+                self._owner, gate = waiting.popleft()
                 self._depth = 1
                 gate.release()
             else:
