@@ -44,6 +44,14 @@ def _compare(oms: Oms) -> None:
             assert stored_version == version, f"version of order {order_id}"
         for symbol, (security, price) in cache.securities.items():
             assert (uow.securities.get(symbol), uow.securities.price(symbol)) == (security, price)
+        for account_id, held in cache.positions.items():
+            assert uow.lots.positions(account_id) == held, f"positions of {account_id}"
+        for account_id, open_orders in cache.open_orders.items():
+            stored = {o.order_id: o for o in uow.orders.open_for_account(account_id)}
+            assert stored == open_orders, f"open orders of {account_id}"
+        for key, lots in cache.lots.items():
+            account_id, symbol = key.split("\x00")
+            assert uow.lots.holding(account_id, symbol) == lots, f"lots of {account_id} {symbol}"
 
 
 def _members(uow: SqlUnitOfWork, block_id: str) -> list[tuple[str, str, object, int]]:

@@ -6,6 +6,12 @@ queries and the objects built from their rows, repeated for every report althoug
 nothing else can have changed them. Only the single writer changes these rows, so what
 it last wrote or read is what the database holds, and it keeps that here.
 
+Booking an allocation reads each account's tax lots in the security, and the pre-trade
+check of every order sums the account's lots into positions and reads its open orders. An
+account that has traded for a year holds lots and past orders by the thousand, so these
+are kept here too, and the repositories keep them current as they write: neither booking
+nor checking grows slower as the book does.
+
 The cache changes only as the database does. ``get`` hands out copies, so a caller that
 changes an aggregate without saving it changes nothing here; ``put`` records what a
 repository has just written (or read) inside the current transaction, and a rollback
@@ -57,7 +63,8 @@ class _Kind(Generic[V]):
 
 class WriterCache:
     """Routed orders (with what is stored of their children), the ClOrdIDs that name
-    them, blocks, PM orders and securities, as last committed by the single writer."""
+    them, blocks, PM orders, securities, and each account's tax lots in a security,
+    positions and open orders, as last committed by the single writer."""
 
     def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
         self._touched: set[tuple[_Kind[Any], str]] = set()
@@ -66,6 +73,9 @@ class WriterCache:
         self.blocks: _Kind[Any] = _Kind(limit, self._touched)
         self.orders: _Kind[Any] = _Kind(limit, self._touched)
         self.securities: _Kind[Any] = _Kind(limit, self._touched)
+        self.lots: _Kind[Any] = _Kind(limit, self._touched)
+        self.positions: _Kind[Any] = _Kind(limit, self._touched)
+        self.open_orders: _Kind[Any] = _Kind(limit, self._touched)
 
     def committed(self) -> None:
         """The transaction committed: what it put here is what the database holds."""
@@ -78,7 +88,15 @@ class WriterCache:
         self._touched.clear()
 
     def clear(self) -> None:
-        for kind in (self.routed, self.routed_by_cl_ord_id, self.blocks, self.orders):
+        for kind in (
+            self.routed,
+            self.routed_by_cl_ord_id,
+            self.blocks,
+            self.orders,
+            self.securities,
+            self.lots,
+            self.positions,
+            self.open_orders,
+        ):
             kind.clear()
-        self.securities.clear()
         self._touched.clear()

@@ -211,6 +211,18 @@ class AuditLog:
         )
         return [self._entry(r) for r in rows]
 
+    def recent(
+        self, entity_type: str, entity_id: str, event_type: str, since: datetime
+    ) -> list[AuditEntry]:
+        """One entity's events of one type that occurred at or after ``since``, oldest
+        first; the entity's older history is filtered out by the database, not decoded."""
+        rows = self._db.all(
+            _AUDIT + " WHERE entity_type = ? AND entity_id = ? AND event_type = ? "
+            "AND occurred_at >= ? ORDER BY seq",
+            (entity_type, entity_id, event_type, self._db.codec.ts(since)),
+        )
+        return [self._entry(r) for r in rows]
+
     def of_types(
         self, entity_type: str, event_types: Sequence[str], entity_ids: set[str]
     ) -> list[AuditEntry]:

@@ -7,6 +7,7 @@ change made behind the single writer's back fails loudly instead of being overwr
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 
 from toms.domain.blocks import Block, BlockMember, BlockStatus
@@ -33,6 +34,9 @@ _ORDER_UPDATE = (
     + ", ".join(f"{c} = ?" for c in _ORDER_COLUMNS.split(", "))
     + ", version = version + 1 WHERE order_id = ?"
 )
+
+
+_CREATED = attrgetter("created_at")
 
 
 class OrderRepository:
@@ -101,6 +105,7 @@ class OrderRepository:
             self._versions.pop(order.order_id, None)
             if self._cache is not None:
                 self._cache.orders.forget(order.order_id)
+                _track_open(self._cache, order)
         else:
             self._remember(order, version + 1)
 
@@ -108,6 +113,7 @@ class OrderRepository:
         self._versions[order.order_id] = version
         if self._cache is not None:
             self._cache.orders.put(order.order_id, (order, version))
+            _track_open(self._cache, order)
 
     def list(
         self,
@@ -133,7 +139,18 @@ class OrderRepository:
         return [self._order(r) for r in self._db.all(sql + " ORDER BY created_at", params)]
 
     def open_for_account(self, account_id: AccountId) -> list[Order]:
-        return self.list(account_id=account_id, statuses=[s.value for s in OPEN_ORDER_STATUSES])
+        """The account's orders still open, oldest first. Every pre-trade check asks, and
+        the writer remembers the answer (``WriterCache.open_orders``): the query scans all
+        the account's orders, which grow by the thousand while the open ones stay few."""
+        cache = self._cache
+        if cache is not None:
+            cached: dict[str, Order] | None = cache.open_orders.get(account_id)
+            if cached is not None:
+                return sorted(cached.values(), key=_CREATED)
+        found = self.list(account_id=account_id, statuses=[s.value for s in OPEN_ORDER_STATUSES])
+        if cache is not None:
+            cache.open_orders.put(account_id, {o.order_id: o for o in found})
+        return found
 
     def _values(self, o: Order) -> tuple[Any, ...]:
         c = self._db.codec
@@ -186,6 +203,17 @@ class OrderRepository:
         )
         self._remember(order, version)
         return order
+
+
+def _track_open(cache: WriterCache, order: Order) -> None:
+    """Keep the remembered open orders of the order's account (if any) as stored."""
+    remembered: dict[str, Order] | None = cache.open_orders.get(order.account_id)
+    if remembered is None:
+        return
+    still_open = {i: o for i, o in remembered.items() if i != order.order_id}
+    if order.status in OPEN_ORDER_STATUSES:
+        still_open[order.order_id] = order
+    cache.open_orders.put(order.account_id, still_open)  # a new dict: a rollback forgets it
 
 
 _Members = list[tuple[str, str, Any, int]]  # (order_id, account_id, quantity, position)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from toms.domain.errors import UnknownOrder
 from toms.domain.ids import AccountId, LotId, Symbol
 from toms.domain.reference import Account, Security, TaxLot
-from toms.domain.values import AssetClass, TaxLotMethod
+from toms.domain.values import ZERO, AssetClass, TaxLotMethod
 from toms.persistence.cache import WriterCache
 from toms.persistence.sql import Db
 
@@ -170,48 +171,125 @@ _LOT = (
 )
 
 
+_INSERT_LOT = (
+    "INSERT INTO tax_lots (lot_id, account_id, symbol, trade_date, quantity, cost_basis, "
+    "holding_start, wash_sale_adjustment) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+_BOOKING_ORDER = attrgetter("trade_date", "lot_id")
+
+
+def _holding_key(account_id: str, symbol: str) -> str:
+    return f"{account_id}\x00{symbol}"
+
+
 class TaxLotRepository:
-    def __init__(self, db: Db) -> None:
+    """Lots as the single writer books them. It remembers each account's lots in a security
+    and its positions (``WriterCache``), so that neither booking a trade nor checking an
+    order reads all of an account's lots again."""
+
+    def __init__(self, db: Db, cache: WriterCache | None = None) -> None:
         self._db = db
+        self._cache = cache
 
     def for_account(self, account_id: str, symbol: str | None = None) -> list[TaxLot]:
         if symbol is None:
             rows = self._db.all(
                 _LOT + " WHERE account_id = ? ORDER BY trade_date, lot_id", (account_id,)
             )
-        else:
-            rows = self._db.all(
-                _LOT + " WHERE account_id = ? AND symbol = ? ORDER BY trade_date, lot_id",
-                (account_id, symbol),
-            )
-        return [self._lot(r) for r in rows]
+            return [self._lot(r) for r in rows]
+        return list(self.holding(account_id, symbol))
+
+    def holding(self, account_id: str, symbol: str) -> tuple[TaxLot, ...]:
+        """The account's lots in one security, oldest first (by trade date, then lot id)."""
+        cache, key = self._cache, _holding_key(account_id, symbol)
+        if cache is not None:
+            cached: tuple[TaxLot, ...] | None = cache.lots.get(key)
+            if cached is not None:
+                return cached
+        rows = self._db.all(
+            _LOT + " WHERE account_id = ? AND symbol = ? ORDER BY trade_date, lot_id",
+            (account_id, symbol),
+        )
+        lots = tuple(self._lot(r) for r in rows)
+        if cache is not None:
+            cache.lots.put(key, lots)
+        return lots
+
+    def positions(self, account_id: str) -> dict[Symbol, Decimal]:
+        """The account's net quantity per security held (a short position is negative)."""
+        cache = self._cache
+        if cache is not None:
+            cached: dict[Symbol, Decimal] | None = cache.positions.get(account_id)
+            if cached is not None:
+                return dict(cached)
+        held: dict[Symbol, Decimal] = {}
+        to_dec = self._db.codec.to_dec
+        rows = self._db.all(
+            "SELECT symbol, quantity FROM tax_lots WHERE account_id = ?", (account_id,)
+        )
+        for symbol, quantity in rows:
+            held[symbol] = held.get(symbol, ZERO) + to_dec(quantity)
+        if cache is not None:
+            cache.positions.put(account_id, dict(held))
+        return held
 
     def all(self) -> list[TaxLot]:
         return [self._lot(r) for r in self._db.all(_LOT + " ORDER BY account_id, lot_id")]
 
-    def replace(self, account_id: str, symbol: str, lots: Iterable[TaxLot]) -> None:
-        """Swap an account's lots in one security for the result of a relief or purchase."""
-        self._db.run(
-            "DELETE FROM tax_lots WHERE account_id = ? AND symbol = ?", (account_id, symbol)
+    def rebook(
+        self, account_id: str, symbol: str, before: Iterable[TaxLot], after: Iterable[TaxLot]
+    ) -> None:
+        """Store the result of a relief or purchase: ``before`` as read, ``after`` as booked.
+
+        Only the lots the trade closed, changed or opened are written, so booking costs
+        the same whether the account holds ten lots or ten thousand.
+        """
+        old = {lot.lot_id: lot for lot in before}
+        new = {lot.lot_id: lot for lot in after}
+        self._db.run_many(
+            "DELETE FROM tax_lots WHERE lot_id = ?", ((i,) for i in old.keys() - new.keys())
         )
-        for lot in lots:
-            self.add(lot)
+        # Lots the trade left alone come back as the same objects: skip comparing them.
+        changed = [
+            lot for i, lot in new.items() if i in old and old[i] is not lot and old[i] != lot
+        ]
+        self._db.run_many(
+            "UPDATE tax_lots SET trade_date = ?, quantity = ?, cost_basis = ?, "
+            "holding_start = ?, wash_sale_adjustment = ? WHERE lot_id = ?",
+            ((*self._values(lot)[3:], lot.lot_id) for lot in changed),
+        )
+        opened = (self._values(lot) for i, lot in new.items() if i not in old)
+        self._db.run_many(_INSERT_LOT, opened)
+        cache = self._cache
+        if cache is not None:
+            ordered = sorted(new.values(), key=_BOOKING_ORDER)  # as ``holding`` reads them
+            cache.lots.put(_holding_key(account_id, symbol), tuple(ordered))
+            held: dict[Symbol, Decimal] | None = cache.positions.get(account_id)
+            if held is not None:
+                held = {s: q for s, q in held.items() if s != symbol}
+                if ordered:
+                    held[Symbol(symbol)] = sum((lot.quantity for lot in ordered), ZERO)
+                cache.positions.put(account_id, held)
 
     def add(self, lot: TaxLot) -> None:
+        self._db.run(_INSERT_LOT, self._values(lot))
+        if self._cache is not None:
+            self._cache.lots.forget(_holding_key(lot.account_id, lot.symbol))
+            self._cache.positions.forget(lot.account_id)
+
+    def _values(self, lot: TaxLot) -> tuple[Any, ...]:
         c = self._db.codec
-        self._db.run(
-            "INSERT INTO tax_lots (lot_id, account_id, symbol, trade_date, quantity, "
-            "cost_basis, holding_start, wash_sale_adjustment) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                lot.lot_id,
-                lot.account_id,
-                lot.symbol,
-                c.day(lot.trade_date),
-                c.dec(lot.quantity),
-                c.dec(lot.cost_basis),
-                c.day(lot.holding_start),
-                c.dec(lot.wash_sale_adjustment),
-            ),
+        return (
+            lot.lot_id,
+            lot.account_id,
+            lot.symbol,
+            c.day(lot.trade_date),
+            c.dec(lot.quantity),
+            c.dec(lot.cost_basis),
+            c.day(lot.holding_start),
+            c.dec(lot.wash_sale_adjustment),
         )
 
     def _lot(self, row: tuple[Any, ...]) -> TaxLot:

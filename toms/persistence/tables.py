@@ -72,8 +72,9 @@ class AccountRow(Base):
 
 class TaxLotRow(Base):
     __tablename__ = "tax_lots"
+    __table_args__ = (Index("ix_tax_lots_account_symbol", "account_id", "symbol"),)
     lot_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), index=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"))
     symbol: Mapped[str] = mapped_column(ForeignKey("securities.symbol"))
     trade_date: Mapped[date] = mapped_column(Date)
     quantity: Mapped[Decimal]

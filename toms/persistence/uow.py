@@ -43,7 +43,7 @@ class SqlUnitOfWork:
         cache = self._database.cache if self._writer else None
         self.securities = SecurityRepository(db, cache)
         self.accounts = AccountRepository(db)
-        self.lots = TaxLotRepository(db)
+        self.lots = TaxLotRepository(db, cache)
         self.orders = OrderRepository(db, cache)
         self.blocks = BlockRepository(db, cache)
         self.routed = RoutedOrderRepository(db, cache)

@@ -159,7 +159,7 @@ def _book(
     uow = tx.uow
     account = uow.accounts.get(share.account_id)
     order = uow.orders.require(share.order_id)
-    lots = uow.lots.for_account(share.account_id, block.symbol)
+    lots = uow.lots.holding(share.account_id, block.symbol)
     pending = uow.ledger.pending_losses(share.account_id, block.symbol)
     trade = LotTrade.from_allocation(
         share,
@@ -171,7 +171,7 @@ def _book(
         trade_id=f"{alloc_id}/{share.order_id}",
     )
     update = apply_trade(lots, trade, account.tax_lot_method, pending)
-    uow.lots.replace(share.account_id, block.symbol, update.lots)
+    uow.lots.rebook(share.account_id, block.symbol, lots, update.lots)
     uow.ledger.add_realized(alloc_id, update.realized)
     uow.ledger.add_wash_sales(share.account_id, block.symbol, update.wash_sales)
     if update.opened:  # a purchase washed losses realized earlier: amend those sales

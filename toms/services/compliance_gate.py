@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import UTC, date, datetime, time, timedelta
 
 from toms.compliance import (
     BlockCheckResult,
@@ -27,13 +26,13 @@ from toms.compliance import (
     check_trade,
     rulebook_from_mapping,
 )
+from toms.compliance.rules import WashSale
 from toms.config import Settings
 from toms.domain.blocks import Block
 from toms.domain.errors import DomainError, InvalidTransition
 from toms.domain.ids import AccountId, OrderId, Symbol, UserId
 from toms.domain.orders import Order, OrderStatus
 from toms.domain.routed_order import RoutedOrder
-from toms.domain.values import ZERO
 from toms.services.context import Transaction
 from toms.services.unit_of_work import UnitOfWork
 
@@ -60,6 +59,11 @@ class NotAuthorised(DomainError):
 class ComplianceGate:
     rulebook: RuleBook
 
+    def __post_init__(self) -> None:
+        # How far back the wash-sale rules look for losses; None when no rule does.
+        windows = [r.window_days for r in self.rulebook.rules if isinstance(r, WashSale)]
+        self._loss_window_days = max(windows, default=None)
+
     @classmethod
     def from_settings(cls, settings: Settings) -> ComplianceGate:
         return cls(rulebook_from_mapping(settings.compliance, settings.compliance_source))
@@ -67,16 +71,19 @@ class ComplianceGate:
     # ── snapshots ──────────────────────────────────────────────────────────────────
     def snapshot(self, uow: UnitOfWork, account_id: str, now: datetime) -> PortfolioSnapshot:
         account = uow.accounts.get(account_id)
-        positions: dict[Symbol, Decimal] = {}
-        for lot in uow.lots.for_account(account_id):
-            positions[lot.symbol] = positions.get(lot.symbol, ZERO) + lot.quantity
-        losses = [RealizedLoss(Symbol(s), d) for s, d in realized_losses(uow, account_id)]
+        as_of = now.date()
+        losses = []
+        if self._loss_window_days is not None:  # only the wash-sale rule looks at losses
+            since = as_of - timedelta(days=self._loss_window_days)
+            losses = [
+                RealizedLoss(Symbol(s), d) for s, d in realized_losses(uow, account_id, since)
+            ]
         return PortfolioSnapshot(
             account=account,
-            positions=positions,
+            positions=uow.lots.positions(account_id),
             securities={s.symbol: s for s in uow.securities.all()},
             prices=uow.securities.prices(),
-            as_of=now.date(),
+            as_of=as_of,
             open_orders=uow.orders.open_for_account(AccountId(account_id)),
             realized_losses=losses,
         )
@@ -242,12 +249,14 @@ def stored_overrides(uow: UnitOfWork, order_id: OrderId) -> list[Override]:
     return out
 
 
-def realized_losses(uow: UnitOfWork, account_id: str) -> list[tuple[str, date]]:
-    """Loss sales recorded by tax-lot relief (``RealizedLoss`` audit events)."""
+def realized_losses(uow: UnitOfWork, account_id: str, since: date) -> list[tuple[str, date]]:
+    """Loss sales on or after ``since``, recorded by tax-lot relief (``LossRealized`` audit
+    events). A loss is recorded when its sale is booked, on or after the day it was sold,
+    so the events recorded since then hold every sale made since then."""
+    start = datetime.combine(since, time.min, UTC)
     return [
         (row.payload["symbol"], date.fromisoformat(row.payload["sold_on"]))
-        for row in uow.audit.for_entity("account", account_id)
-        if row.event_type == "LossRealized"
+        for row in uow.audit.recent("account", account_id, "LossRealized", start)
     ]
 
 
