@@ -72,7 +72,8 @@ from toms.config import BrokerSettings, load_settings
 from toms.domain.ids import BrokerId
 from toms.domain.values import OrderType, Side
 from toms.fix.session import initiator_settings
-from toms.simulator.acceptor import SimulatedBroker, free_port
+from toms.net import free_port
+from toms.simulator.acceptor import SimulatedBroker
 from toms.simulator.config import BrokerConfig
 from toms.simulator.matching import FillPolicy, MatchingConfig
 from toms.simulator.settings import acceptor_settings

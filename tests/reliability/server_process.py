@@ -19,7 +19,7 @@ from typing import Any
 
 from toms.client import ApiClient, EventStream
 from toms.config import DEFAULT_CONFIG
-from toms.simulator.acceptor import free_port
+from toms.net import free_port
 
 READY = "toms server on "
 TRADER, PM, VIEWER = "demo-trader1-token", "demo-pm-growth-token", "demo-viewer-token"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import signal
-import socket
 import threading
 from typing import Any
 
@@ -19,6 +18,7 @@ from fastapi import FastAPI
 from toms.app import Oms
 from toms.config import Settings
 from toms.domain.errors import TomsError
+from toms.net import free_port
 from toms.server import routes_orders, routes_stream, routes_trading
 from toms.server.api import API_PREFIX, ServerState, install_error_handlers
 from toms.server.auth import Authenticator
@@ -124,10 +124,3 @@ def _wait(probe: Any, timeout: float = START_TIMEOUT_SECONDS) -> bool:
             return True
         ready.wait(0.05)  # uvicorn exposes no start event; poll its flag
     return bool(probe())
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port

@@ -40,6 +40,7 @@ import quickfix as fix
 from toms.domain.errors import TomsError
 from toms.domain.values import OrderType, Side, TimeInForce
 from toms.fix.fields import FixFields, QuickfixFields, RawFields
+from toms.net import free_port
 from toms.simulator.config import FIX42, BrokerConfig
 from toms.simulator.matching import (
     NO_ORDER_ID,
@@ -111,13 +112,6 @@ class BrokerStartError(TomsError):
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nothing listens on right now (bind to port 0 and let the OS choose)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
 
 
 def _port_problem(port: int) -> str | None:
