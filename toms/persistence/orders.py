@@ -210,10 +210,11 @@ def _track_open(cache: WriterCache, order: Order) -> None:
     remembered: dict[str, Order] | None = cache.open_orders.get(order.account_id)
     if remembered is None:
         return
-    still_open = {i: o for i, o in remembered.items() if i != order.order_id}
     if order.status in OPEN_ORDER_STATUSES:
-        still_open[order.order_id] = order
-    cache.open_orders.put(order.account_id, still_open)  # a new dict: a rollback forgets it
+        remembered[order.order_id] = order
+    else:
+        remembered.pop(order.order_id, None)
+    cache.open_orders.put(order.account_id, remembered)  # touched: a rollback forgets it
 
 
 _Members = list[tuple[str, str, Any, int]]  # (order_id, account_id, quantity, position)

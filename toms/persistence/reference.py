@@ -202,17 +202,19 @@ class TaxLotRepository:
         return list(self.holding(account_id, symbol))
 
     def holding(self, account_id: str, symbol: str) -> tuple[TaxLot, ...]:
-        """The account's lots in one security, oldest first (by trade date, then lot id)."""
+        """The account's lots in one security, oldest first (by trade date, then lot id).
+
+        Sorted here, not by the database, whose collation of lot ids may differ (SQLite's
+        is by code point, PostgreSQL's by locale): the lots a method relieves first must
+        not depend on the database.
+        """
         cache, key = self._cache, _holding_key(account_id, symbol)
         if cache is not None:
             cached: tuple[TaxLot, ...] | None = cache.lots.get(key)
             if cached is not None:
                 return cached
-        rows = self._db.all(
-            _LOT + " WHERE account_id = ? AND symbol = ? ORDER BY trade_date, lot_id",
-            (account_id, symbol),
-        )
-        lots = tuple(self._lot(r) for r in rows)
+        rows = self._db.all(_LOT + " WHERE account_id = ? AND symbol = ?", (account_id, symbol))
+        lots = tuple(sorted(map(self._lot, rows), key=_BOOKING_ORDER))
         if cache is not None:
             cache.lots.put(key, lots)
         return lots
@@ -264,7 +266,7 @@ class TaxLotRepository:
         self._db.run_many(_INSERT_LOT, opened)
         cache = self._cache
         if cache is not None:
-            ordered = sorted(new.values(), key=_BOOKING_ORDER)  # as ``holding`` reads them
+            ordered = sorted(new.values(), key=_BOOKING_ORDER)  # as ``holding`` sorts them
             cache.lots.put(_holding_key(account_id, symbol), tuple(ordered))
             held: dict[Symbol, Decimal] | None = cache.positions.get(account_id)
             if held is not None:
