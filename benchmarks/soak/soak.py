@@ -217,9 +217,12 @@ def wind_down(live: Live, tally: Tally) -> None:
     tally.error(f"{len(still_working())} routed orders still working after the wind-down")
 
 
-def allocate_done_blocks(live: Live, tally: Tally) -> None:
+def allocate_done_blocks(live: Live, tally: Tally, every: float = 30.0) -> float:
+    """Allocate every done block through the API; returns the blocks allocated per second."""
     ops = live.client("ops1")
-    for block in ops.blocks(status="done"):
+    blocks = ops.blocks(status="done")
+    started = shown = time.monotonic()
+    for n, block in enumerate(blocks, 1):
         try:
             ops.allocate(block["block_id"], method="pro_rata")
             tally.add("blocks_allocated")
@@ -227,6 +230,11 @@ def allocate_done_blocks(live: Live, tally: Tally) -> None:
             if exc.status != 409:
                 raise
             tally.add("blocks_not_allocated")  # nothing filled: checked below
+        if time.monotonic() - shown >= every:
+            shown = time.monotonic()
+            rate = n / (shown - started)
+            print(f"  {n}/{len(blocks)} blocks allocated, {rate:.1f} blocks/s", flush=True)
+    return len(blocks) / (time.monotonic() - started) if blocks else 0.0
 
 
 # ── the checks ──────────────────────────────────────────────────────────────────────────
@@ -377,7 +385,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"trading done: {plan.routed} routed in {trading_seconds:.1f} s; winding down")
         wind_down(live, tally)
         print(f"wound down at {time.monotonic() - started:.1f} s; allocating", flush=True)
-        allocate_done_blocks(live, tally)
+        allocation_rate = allocate_done_blocks(live, tally)
         database_url = live.settings.database_url
     finally:
         stop_live(live)
@@ -388,6 +396,7 @@ def run(args: argparse.Namespace) -> int:
     for name, value in {**figures, **dict(sorted(tally.counts.items()))}.items():
         print(f"  {name:24} {value}")
     print(f"  {'trading_rate':24} {plan.routed / trading_seconds:.1f} routed orders/s")
+    print(f"  {'allocation_rate':24} {allocation_rate:.1f} blocks/s")
     print(f"  {'elapsed':24} {elapsed:.1f} s")
     return report(violations)
 
