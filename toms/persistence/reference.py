@@ -193,13 +193,12 @@ class TaxLotRepository:
         self._db = db
         self._cache = cache
 
-    def for_account(self, account_id: str, symbol: str | None = None) -> list[TaxLot]:
-        if symbol is None:
-            rows = self._db.all(
-                _LOT + " WHERE account_id = ? ORDER BY trade_date, lot_id", (account_id,)
-            )
-            return [self._lot(r) for r in rows]
-        return list(self.holding(account_id, symbol))
+    def for_account(self, account_id: str) -> list[TaxLot]:
+        """All the account's lots (reports, the API); one security's: ``holding``."""
+        rows = self._db.all(
+            _LOT + " WHERE account_id = ? ORDER BY trade_date, lot_id", (account_id,)
+        )
+        return [self._lot(r) for r in rows]
 
     def holding(self, account_id: str, symbol: str) -> tuple[TaxLot, ...]:
         """The account's lots in one security, oldest first (by trade date, then lot id).

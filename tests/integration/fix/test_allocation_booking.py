@@ -48,7 +48,7 @@ def test_buy_block_opens_lots_moves_cash_and_is_acknowledged(oms: Oms, waiter: W
         "GROWTH": (Decimal(300), Decimal(180), Decimal("7.50")),
         "FAMILY": (Decimal(100), Decimal(180), Decimal("2.50")),
     }
-    lots = oms.read(lambda uow: uow.lots.for_account("GROWTH", "IBM"))
+    lots = oms.read(lambda uow: uow.lots.holding("GROWTH", "IBM"))
     assert [(lot.quantity, lot.cost_basis) for lot in lots] == [(Decimal(300), Decimal("54007.50"))]
     cash = oms.read(lambda uow: {a.account_id: a.cash for a in uow.accounts.all()})
     assert cash_before["GROWTH"] - cash["GROWTH"] == Decimal("54007.50")
@@ -73,7 +73,7 @@ def test_sell_block_relieves_lots_with_long_term_gain(oms: Oms, waiter: Waiter) 
     )
     # 400 sold at 190 = 76,000 proceeds against 400 x 150 = 60,000 basis
     assert realized == [(Decimal(400), Decimal(76000), Decimal(60000), "long_term")]
-    left = oms.read(lambda uow: uow.lots.for_account("GROWTH", "AAPL"))
+    left = oms.read(lambda uow: uow.lots.holding("GROWTH", "AAPL"))
     assert sum(lot.quantity for lot in left) == Decimal(1000)
 
 

@@ -149,7 +149,7 @@ def test_purchase_after_a_loss_sale_amends_the_realized_loss(oms: Oms) -> None:
         ]
     )
     assert realized == [(Decimal("6000.00"), Decimal("1500.00"))]
-    lot = oms.read(lambda uow: uow.lots.for_account("GROWTH", "MSFT"))
+    lot = oms.read(lambda uow: uow.lots.holding("GROWTH", "MSFT"))
     # replacement basis 150 x 410 + 1,500 disallowed = 63,000; holding period carried over
     assert [(x.quantity, x.cost_basis) for x in lot] == [(Decimal(150), Decimal("63000.00"))]
     assert lot[0].holding_start is not None and lot[0].holding_start < lot[0].trade_date
